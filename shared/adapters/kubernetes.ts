@@ -1,0 +1,255 @@
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1LabelSelector,
+  type V1NetworkPolicy,
+  type V1Node,
+  type V1ObjectMeta,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import type { WorkloadKind } from '../model';
+import type {
+  KubeMeta,
+  KubeNetworkPolicy,
+  KubeNode,
+  KubePod,
+  KubeServiceAccount,
+  KubeWorkload,
+  JsonPatchOperation,
+  KubernetesPort,
+  LabelSelector,
+  MetadataPatch,
+  PodQuery,
+} from './ports';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
+
+/** The API server's answer to a failed call, reduced to what callers branch on. */
+export class KubernetesApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubernetesApiError';
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : error instanceof KubernetesApiError ? error.status : undefined;
+}
+
+/** 429 and 5xx are the API server asking us to come back; network errors (no status) too. */
+export function isTransientKubernetesError(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status === undefined) return !(error instanceof TypeError);
+  return status === 429 || status >= 500;
+}
+
+function toApiError(error: unknown, what: string): Error {
+  if (error instanceof ApiException) {
+    let body: { message?: string; reason?: string } = {};
+    try {
+      body = typeof error.body === 'string' ? JSON.parse(error.body) : (error.body ?? {});
+    } catch {
+      // Non-JSON bodies (proxies, HTML error pages) keep the HTTP code only.
+    }
+    return new KubernetesApiError(error.code, body.reason ?? 'Unknown', `${what}: HTTP ${error.code}${body.message ? ` ${body.message}` : ''}`);
+  }
+  return error instanceof Error ? new Error(`${what}: ${error.message}`, { cause: error }) : new Error(`${what}: ${String(error)}`);
+}
+
+function meta(metadata: V1ObjectMeta | undefined): KubeMeta {
+  return {
+    name: metadata?.name ?? '',
+    namespace: metadata?.namespace,
+    uid: metadata?.uid,
+    resourceVersion: metadata?.resourceVersion,
+    labels: { ...(metadata?.labels ?? {}) },
+    annotations: { ...(metadata?.annotations ?? {}) },
+    ownerReferences: (metadata?.ownerReferences ?? []).map((owner) => ({ kind: owner.kind, name: owner.name, uid: owner.uid, controller: owner.controller })),
+  };
+}
+
+function toPod(pod: V1Pod): KubePod {
+  return {
+    ...meta(pod.metadata),
+    namespace: pod.metadata?.namespace ?? '',
+    nodeName: pod.spec?.nodeName,
+    serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
+    phase: pod.status?.phase,
+    containers: (pod.spec?.containers ?? []).map((container) => ({ name: container.name, image: container.image })),
+  };
+}
+
+function toNode(node: V1Node): KubeNode {
+  return { ...meta(node.metadata), unschedulable: node.spec?.unschedulable === true, providerID: node.spec?.providerID };
+}
+
+function toSelector(selector: V1LabelSelector | undefined): LabelSelector | undefined {
+  if (!selector) return undefined;
+  return {
+    matchLabels: selector.matchLabels,
+    matchExpressions: selector.matchExpressions?.map((expression) => ({
+      key: expression.key,
+      operator: expression.operator as 'In' | 'NotIn' | 'Exists' | 'DoesNotExist',
+      values: expression.values,
+    })),
+  };
+}
+
+function toNetworkPolicy(policy: V1NetworkPolicy): KubeNetworkPolicy {
+  return {
+    metadata: {
+      name: policy.metadata?.name ?? '',
+      namespace: policy.metadata?.namespace ?? '',
+      labels: policy.metadata?.labels,
+      annotations: policy.metadata?.annotations,
+    },
+    spec: {
+      podSelector: toSelector(policy.spec?.podSelector) ?? {},
+      policyTypes: policy.spec?.policyTypes,
+      ingress: policy.spec?.ingress,
+      egress: policy.spec?.egress,
+    },
+  };
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+/** KubernetesPort over `@kubernetes/client-node`; every call retried on transient errors. */
+export class ClientNodeKubernetes implements KubernetesPort {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly networking: NetworkingV1Api;
+
+  constructor(
+    config: KubeConfig,
+    readonly description: string,
+    private readonly retry: RetryOptions = DEFAULT_RETRY,
+  ) {
+    this.core = config.makeApiClient(CoreV1Api);
+    this.apps = config.makeApiClient(AppsV1Api);
+    this.batch = config.makeApiClient(BatchV1Api);
+    this.networking = config.makeApiClient(NetworkingV1Api);
+  }
+
+  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(request, isTransientKubernetesError, this.retry);
+    } catch (error) {
+      throw toApiError(error, what);
+    }
+  }
+
+  /** A read that answers undefined for 404 instead of throwing. */
+  private async find<T>(what: string, request: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(what, request);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async readPod(namespace: string, name: string): Promise<KubePod | undefined> {
+    const pod = await this.find(`read pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }));
+    return pod && toPod(pod);
+  }
+
+  async listPods(namespace: string | undefined, query: PodQuery): Promise<KubePod[]> {
+    const list = await this.call(`list pods${namespace ? ` in ${namespace}` : ''}`, () =>
+      namespace
+        ? this.core.listNamespacedPod({ namespace, labelSelector: query.labelSelector, fieldSelector: query.fieldSelector })
+        : this.core.listPodForAllNamespaces({ labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }),
+    );
+    return list.items.map(toPod);
+  }
+
+  async readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<KubeWorkload | undefined> {
+    const what = `read ${kind} ${namespace}/${name}`;
+    const read = (): Promise<{ metadata?: V1ObjectMeta; spec?: { selector?: V1LabelSelector } } | undefined> => {
+      switch (kind) {
+        case 'pods':
+          return this.find(what, async () => ({ metadata: (await this.core.readNamespacedPod({ namespace, name })).metadata }));
+        case 'deployments':
+          return this.find(what, () => this.apps.readNamespacedDeployment({ namespace, name }));
+        case 'daemonsets':
+          return this.find(what, () => this.apps.readNamespacedDaemonSet({ namespace, name }));
+        case 'statefulsets':
+          return this.find(what, () => this.apps.readNamespacedStatefulSet({ namespace, name }));
+        case 'replicasets':
+          return this.find(what, () => this.apps.readNamespacedReplicaSet({ namespace, name }));
+        case 'jobs':
+          return this.find(what, () => this.batch.readNamespacedJob({ namespace, name }));
+        case 'cronjobs':
+          return this.find(what, async () => {
+            const cronJob = await this.batch.readNamespacedCronJob({ namespace, name });
+            return { metadata: cronJob.metadata, spec: {} };
+          });
+      }
+    };
+    const object = await read();
+    if (!object) return undefined;
+    return { ...meta(object.metadata), kind, namespace, selector: kind === 'pods' ? undefined : toSelector(object.spec?.selector) };
+  }
+
+  async readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined> {
+    const account = await this.find(`read serviceaccount ${namespace}/${name}`, () => this.core.readNamespacedServiceAccount({ namespace, name }));
+    return account && { ...meta(account.metadata), namespace };
+  }
+
+  async listServiceAccounts(): Promise<KubeServiceAccount[]> {
+    const list = await this.call('list serviceaccounts', () => this.core.listServiceAccountForAllNamespaces());
+    return list.items.map((account) => ({ ...meta(account.metadata), namespace: account.metadata?.namespace ?? '' }));
+  }
+
+  async readNode(name: string): Promise<KubeNode | undefined> {
+    const node = await this.find(`read node ${name}`, () => this.core.readNode({ name }));
+    return node && toNode(node);
+  }
+
+  async patchPodMetadata(namespace: string, name: string, patch: MetadataPatch, resourceVersion?: string): Promise<KubePod> {
+    // Carrying resourceVersion makes the merge patch conditional: a pod changed since we read it answers 409.
+    const body = { metadata: { ...patch, ...(resourceVersion ? { resourceVersion } : {}) } };
+    const pod = await this.call(`patch pod ${namespace}/${name}`, () => this.core.patchNamespacedPod({ namespace, name, body }, mergePatch));
+    return toPod(pod);
+  }
+
+  async listNetworkPolicies(namespace: string): Promise<KubeNetworkPolicy[]> {
+    const list = await this.call(`list networkpolicies in ${namespace}`, () => this.networking.listNamespacedNetworkPolicy({ namespace }));
+    return list.items.map(toNetworkPolicy);
+  }
+
+  async createNetworkPolicy(policy: KubeNetworkPolicy): Promise<boolean> {
+    const namespace = policy.metadata.namespace;
+    try {
+      await this.call(`create networkpolicy ${namespace}/${policy.metadata.name}`, () =>
+        this.networking.createNamespacedNetworkPolicy({ namespace, body: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...policy } as V1NetworkPolicy }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.status === 409) return false;
+      throw error;
+    }
+  }
+
+  async patchNetworkPolicy(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<void> {
+    await this.call(`patch networkpolicy ${namespace}/${name}`, () => this.networking.patchNamespacedNetworkPolicy({ namespace, name, body: operations }, jsonPatch));
+  }
+
+  async patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean }): Promise<KubeNode> {
+    const { unschedulable, ...metadata } = patch;
+    const body = { metadata, ...(unschedulable === undefined ? {} : { spec: { unschedulable } }) };
+    const node = await this.call(`patch node ${name}`, () => this.core.patchNode({ name, body }, mergePatch));
+    return toNode(node);
+  }
+}

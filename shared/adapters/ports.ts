@@ -1,0 +1,149 @@
+/**
+ * The narrow interfaces the rest of the responder sees. Only files in `shared/adapters/`
+ * import an SDK or client library; everything else speaks these types.
+ */
+import type { WorkloadKind } from '../model';
+
+export interface KubeOwnerReference {
+  kind: string;
+  name: string;
+  uid?: string;
+  controller?: boolean;
+}
+
+export interface KubeMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  ownerReferences: KubeOwnerReference[];
+}
+
+export interface KubePod extends KubeMeta {
+  namespace: string;
+  nodeName?: string;
+  serviceAccountName: string;
+  phase?: string;
+  containers: { name: string; image?: string }[];
+}
+
+export interface KubeNode extends KubeMeta {
+  unschedulable: boolean;
+  providerID?: string;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** A workload controller (Deployment, DaemonSet, ...) reduced to what correlation needs. */
+export interface KubeWorkload extends KubeMeta {
+  kind: WorkloadKind;
+  namespace: string;
+  selector?: LabelSelector;
+}
+
+export interface KubeServiceAccount extends KubeMeta {
+  namespace: string;
+}
+
+export interface KubeNetworkPolicy {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: {
+    podSelector: LabelSelector;
+    policyTypes?: string[];
+    ingress?: unknown[];
+    egress?: unknown[];
+  };
+}
+
+export interface MetadataPatch {
+  /** `null` removes the key. */
+  labels?: Record<string, string | null>;
+  annotations?: Record<string, string | null>;
+}
+
+/** RFC 6902 operation, for changes a merge patch cannot express (appending to a list). */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'test';
+  path: string;
+  value?: unknown;
+}
+
+export interface PodQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface KubernetesPort {
+  /** Where the client connects, for the report (e.g. `eks:prod` or `kubeconfig:kind-dev`). */
+  readonly description: string;
+  readPod(namespace: string, name: string): Promise<KubePod | undefined>;
+  listPods(namespace: string | undefined, query: PodQuery): Promise<KubePod[]>;
+  readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<KubeWorkload | undefined>;
+  readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined>;
+  listServiceAccounts(): Promise<KubeServiceAccount[]>;
+  readNode(name: string): Promise<KubeNode | undefined>;
+  patchPodMetadata(namespace: string, name: string, patch: MetadataPatch, resourceVersion?: string): Promise<KubePod>;
+  listNetworkPolicies(namespace: string): Promise<KubeNetworkPolicy[]>;
+  /** Returns false when a policy of that name already exists. */
+  createNetworkPolicy(policy: KubeNetworkPolicy): Promise<boolean>;
+  patchNetworkPolicy(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<void>;
+  patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean }): Promise<KubeNode>;
+}
+
+/** Connects to the cluster a finding names. Implementations cache connections across warm invocations. */
+export interface ClusterConnector {
+  connect(cluster: string, region: string): Promise<KubernetesPort>;
+}
+
+export interface PodIdentityAssociation {
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+}
+
+export interface EksPort {
+  /** Every Pod Identity association of the cluster, with its role. */
+  listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociation[]>;
+  /** Role ARNs used by the cluster's managed node groups. */
+  listNodegroupRoles(cluster: string, region: string): Promise<string[]>;
+}
+
+export interface IamPort {
+  getRoleInlinePolicy(roleName: string, policyName: string): Promise<string | undefined>;
+  putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void>;
+}
+
+export interface NotificationMessage {
+  subject: string;
+  text: string;
+  attributes: Record<string, string | number>;
+}
+
+export interface SnsPort {
+  publish(topicArn: string, message: NotificationMessage): Promise<string>;
+}
+
+export interface SlackPort {
+  post(payload: unknown): Promise<void>;
+}
+
+/** The outside world, as the pipeline sees it. */
+export interface Adapters {
+  connector: ClusterConnector;
+  eks: EksPort;
+  iam: IamPort;
+  sns: SnsPort;
+  /** Undefined when no webhook is configured. */
+  slack?: SlackPort;
+}

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig } from '../config';
+import { createAdapters } from '../dependencies';
+import { BadInputError, ConfigError, describeError } from '../errors';
+import { handleEvent } from '../handle-event';
+import { runManualPlaybook } from '../manual-invocation';
+import { MODES, type IncidentReport, type Mode } from '../model';
+import { createLogger } from '../observability';
+import type { PipelineDeps } from '../pipeline';
+import { hasFailures } from '../pipeline';
+import { PLAYBOOK_NAMES, playbookNamed } from '../playbooks/registry';
+import { renderText } from '../report/render-text';
+import { parseJsonText, splitInput } from '../sources';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => string;
+  env: NodeJS.ProcessEnv;
+  /** Tests and the demo pass prepared adapters; by default the real ones are built from the environment. */
+  deps?: Partial<PipelineDeps>;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_ACTION_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+interface CommonOptions {
+  mode: Mode;
+  json?: boolean;
+  kubeconfig?: string;
+  verbose?: boolean;
+}
+
+function readEventDocument(path: string, io: CliIo): unknown {
+  if (path === '-') return parseJsonText(io.readStdin(), 'standard input');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new BadInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+  }
+  return parseJsonText(text, path);
+}
+
+function buildDeps(options: CommonOptions, io: CliIo): PipelineDeps {
+  const config = io.deps?.config ?? loadConfig(io.env, 'cli');
+  return {
+    config,
+    logger: io.deps?.logger ?? createLogger({ logLevel: options.verbose ? 'DEBUG' : 'WARN' }),
+    adapters: io.deps?.adapters ?? createAdapters(config, { kubeconfigPath: options.kubeconfig }),
+    now: io.deps?.now,
+  };
+}
+
+function print(reports: IncidentReport[], options: CommonOptions, io: CliIo): number {
+  for (const report of reports) io.stdout(options.json ? JSON.stringify(report) : `${renderText(report)}\n`);
+  return reports.some(hasFailures) ? EXIT_ACTION_FAILED : EXIT_OK;
+}
+
+const modeOption = () => new Option('--mode <mode>', 'plan: change nothing, send nothing; notify: plan and notify; enforce: act, then notify').choices(MODES).default('plan');
+
+function program(io: CliIo, setExit: (code: number) => void): Command {
+  const cli = new Command('eks-responder')
+    .description('Contain compromised EKS workloads: correlate a finding with the cluster, then isolate, cordon, revoke and notify.')
+    .showHelpAfterError(false)
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
+    .exitOverride();
+
+  cli
+    .command('respond')
+    .description('Run the EventBridge handler path on an event (file, or - for standard input); also accepts `aws guardduty get-findings` output')
+    .requiredOption('--event <file>', 'EventBridge event JSON, or - for standard input')
+    .addOption(modeOption())
+    .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
+    .option('--json', 'print one JSON report per event')
+    .option('--verbose', 'log to standard error')
+    .action(async (options: CommonOptions & { event: string }) => {
+      const events = splitInput(readEventDocument(options.event, io));
+      const deps = buildDeps(options, io);
+      const reports: IncidentReport[] = [];
+      for (const event of events) reports.push(await handleEvent(event, { mode: options.mode }, deps));
+      setExit(print(reports, options, io));
+    });
+
+  cli
+    .command('playbook')
+    .description('Run a playbook by hand on the finding(s) of an event, or on one pod')
+    .argument('<name>', `playbook: ${PLAYBOOK_NAMES.join(', ')}`)
+    .option('--event <file>', 'EventBridge event JSON (or get-findings output), or - for standard input')
+    .option('--cluster <name>', 'EKS cluster of the pod')
+    .option('--namespace <namespace>', 'namespace of the pod')
+    .option('--pod <name>', 'pod name')
+    .option('--reason <text>', 'why, for the report and notifications')
+    .option('--allow-protected', 'act even on protected namespaces')
+    .addOption(modeOption())
+    .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
+    .option('--json', 'print one JSON report per event')
+    .option('--verbose', 'log to standard error')
+    .action(async (name: string, options: CommonOptions & { event?: string; cluster?: string; namespace?: string; pod?: string; reason?: string; allowProtected?: boolean }) => {
+      const playbook = playbookNamed(name);
+      const podFlags = [options.cluster, options.namespace, options.pod];
+      if (options.event && podFlags.some(Boolean)) throw new BadInputError('give either --event or --cluster/--namespace/--pod, not both');
+      if (!options.event && !podFlags.every(Boolean)) throw new BadInputError('give --event, or all of --cluster, --namespace and --pod');
+      const deps = buildDeps(options, io);
+      const request = {
+        playbook,
+        mode: options.mode,
+        reason: options.reason,
+        allowProtected: options.allowProtected === true,
+        ...(options.event ? { event: readEventDocument(options.event, io) } : { target: { cluster: options.cluster, namespace: options.namespace, pod: options.pod } }),
+      };
+      setExit(print(await runManualPlaybook(request, options.mode, deps), options, io));
+    });
+  return cli;
+}
+
+/** Runs the command line; returns the exit code. Errors become one line on stderr, never a stack. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  try {
+    await program(io, (code) => (exitCode = code)).parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; commander already printed its one-line message otherwise.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    const bad = error instanceof BadInputError || error instanceof ConfigError;
+    io.stderr(`eks-responder: ${bad ? '' : 'error: '}${describeError(error)}\n`);
+    return bad ? EXIT_BAD_INPUT : EXIT_ACTION_FAILED;
+  }
+}
+
+/** Process entry: keeps standard output for reports by sending every log line to standard error. */
+export async function main(): Promise<void> {
+  process.env.POWERTOOLS_DEV = 'true';
+  console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+  const code = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    stderr: (text) => process.stderr.write(text),
+    readStdin: () => readFileSync(0, 'utf8'),
+    env: process.env,
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,199 @@
+import type { EksPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import { describeError } from '../errors';
+import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
+import { selectorToQuery } from './labels';
+import { OWNER_KIND_TO_WORKLOAD, toWorkloadKind, workloadKindName } from './workload-kind';
+
+export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+export interface CorrelationContext {
+  finding: Finding;
+  cluster: string;
+  region: string;
+  kube: KubernetesPort;
+  eks: EksPort;
+  protectedNamespaces: string[];
+  allowProtected: boolean;
+}
+
+interface PodSelection {
+  pods: KubePod[];
+  nodeIdentity?: string;
+  notes: string[];
+}
+
+const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
+const NODE_USER = /^system:node:(.+)$/;
+
+/**
+ * From a finding to the concrete objects to contain, as GuardDuty's remediation guidance
+ * describes it: the named pod, a controller's current pods, a service account's pods, or a node.
+ */
+export async function resolveTargets(context: CorrelationContext): Promise<Targets> {
+  const { kube } = context;
+  // Pod Identity associations do not depend on the pods: fetch them while the pods are read.
+  const associations = context.eks.listPodIdentityAssociations(context.cluster, context.region).then(
+    (list) => ({ list, error: undefined as string | undefined }),
+    (error: unknown) => ({ list: [] as PodIdentityAssociation[], error: describeError(error) }),
+  );
+  const selection = await selectPods(context);
+  const notes = [...selection.notes];
+
+  const pods = await Promise.all(selection.pods.map((pod) => describePod(kube, pod, context)));
+  const podIdentity = await associations;
+  if (podIdentity.error && pods.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
+  for (const pod of pods) {
+    if (pod.roleArn) continue;
+    pod.roleArn = podIdentity.list.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount)?.roleArn;
+    if (pod.roleArn) pod.roleVia = 'pod-identity';
+  }
+
+  const nodes = await resolveNodes(kube, pods, selection.nodeIdentity);
+  const roles = await resolveRoles(context, pods, podIdentity.list, notes);
+  return { pods, nodes, roles, notes };
+}
+
+async function selectPods(context: CorrelationContext): Promise<PodSelection> {
+  const { finding, kube } = context;
+  const workload = finding.workload;
+  if (workload) {
+    const kind = toWorkloadKind(workload.kind);
+    if (!kind) return { pods: [], notes: [`workload type "${workload.kind}" is not a Kubernetes workload type${finding.sample ? ' (GuardDuty sample finding)' : ''}`] };
+    if (!workload.namespace) return { pods: [], notes: [`${workload.kind} ${workload.name} has no namespace`] };
+    if (kind === 'pods') {
+      const pod = await kube.readPod(workload.namespace, workload.name);
+      return pod ? { pods: [pod], notes: [] } : { pods: [], notes: [`pod ${workload.namespace}/${workload.name} not found`] };
+    }
+    const controller = await kube.readWorkload(kind, workload.namespace, workload.name);
+    if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
+    const candidates = await kube.listPods(workload.namespace, controller.selector ? { labelSelector: selectorToQuery(controller.selector) } : {});
+    // A selector can also match pods the controller does not own; keep only its own.
+    const owned = await filterAsync(candidates, async (pod) => (await ownerChain(kube, pod)).some((owner) => owner.kind === workloadKindName(kind) && owner.name === controller.name));
+    return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };
+  }
+  const username = finding.kubernetesUser?.username ?? '';
+  const serviceAccount = SERVICE_ACCOUNT_USER.exec(username);
+  if (serviceAccount) {
+    const [, namespace, name] = serviceAccount;
+    const pods = await kube.listPods(namespace, { fieldSelector: `spec.serviceAccountName=${name}` });
+    return { pods, notes: pods.length ? [] : [`no pod runs as service account ${namespace}/${name}`] };
+  }
+  const node = NODE_USER.exec(username);
+  if (node) return { pods: [], nodeIdentity: node[1], notes: [] };
+  const who = username ? `user ${username}` : 'no Kubernetes user';
+  return { pods: [], notes: [`the finding names no workload, and ${who} is neither a service account nor a node`] };
+}
+
+async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const verdicts = await Promise.all(items.map(keep));
+  return items.filter((_, index) => verdicts[index]);
+}
+
+/** Controller chain of a pod, nearest first: ReplicaSet then Deployment, Job then CronJob. */
+async function ownerChain(kube: KubernetesPort, pod: KubePod): Promise<OwnerRef[]> {
+  const direct = pod.ownerReferences.find((owner) => owner.controller) ?? pod.ownerReferences[0];
+  if (!direct) return [];
+  const chain: OwnerRef[] = [{ kind: direct.kind, name: direct.name }];
+  const kind = OWNER_KIND_TO_WORKLOAD[direct.kind];
+  if (kind === 'replicasets' || kind === 'jobs') {
+    const owner = await kube.readWorkload(kind, pod.namespace, direct.name);
+    const next = owner?.ownerReferences.find((reference) => reference.controller) ?? owner?.ownerReferences[0];
+    if (next) chain.push({ kind: next.kind, name: next.name });
+  }
+  return chain;
+}
+
+function instanceIdOf(node: KubeNode | undefined): string | undefined {
+  // EC2 nodes: aws:///us-east-1a/i-0123456789abcdef0
+  return node?.providerID?.match(/(i-[0-9a-f]{8,17})$/)?.[1];
+}
+
+function protectedNamespaceReason(namespace: string, context: CorrelationContext): string | undefined {
+  if (context.allowProtected || !context.protectedNamespaces.includes(namespace)) return undefined;
+  return `namespace ${namespace} is protected`;
+}
+
+async function describePod(kube: KubernetesPort, pod: KubePod, context: CorrelationContext): Promise<PodTarget> {
+  const [owners, node, account] = await Promise.all([
+    ownerChain(kube, pod),
+    pod.nodeName ? kube.readNode(pod.nodeName) : Promise.resolve(undefined),
+    kube.readServiceAccount(pod.namespace, pod.serviceAccountName),
+  ]);
+  const irsaRole = account?.annotations[IRSA_ROLE_ANNOTATION];
+  return {
+    namespace: pod.namespace,
+    pod: pod.name,
+    uid: pod.uid,
+    labels: pod.labels,
+    node: pod.nodeName,
+    instanceId: instanceIdOf(node),
+    serviceAccount: pod.serviceAccountName,
+    owners,
+    roleArn: irsaRole,
+    roleVia: irsaRole ? 'irsa' : undefined,
+    protectedReason: protectedNamespaceReason(pod.namespace, context),
+  };
+}
+
+async function resolveNodes(kube: KubernetesPort, pods: PodTarget[], nodeIdentity: string | undefined): Promise<NodeTarget[]> {
+  const nodes = new Map<string, NodeTarget>();
+  for (const pod of pods) {
+    if (!pod.node) continue;
+    const target = nodes.get(pod.node) ?? { name: pod.node, instanceId: pod.instanceId, pods: [], why: 'hosts-affected-pod' as const };
+    target.pods.push(`${pod.namespace}/${pod.pod}`);
+    nodes.set(pod.node, target);
+  }
+  for (const target of nodes.values()) {
+    // A node is spared only when every affected pod on it is protected.
+    const onNode = pods.filter((pod) => pod.node === target.name);
+    if (onNode.every((pod) => pod.protectedReason)) target.protectedReason = `hosts only protected pods (${onNode[0].protectedReason})`;
+  }
+  if (nodeIdentity) {
+    const [node, running] = await Promise.all([kube.readNode(nodeIdentity), kube.listPods(undefined, { fieldSelector: `spec.nodeName=${nodeIdentity}` })]);
+    if (node) {
+      nodes.set(nodeIdentity, { name: nodeIdentity, instanceId: instanceIdOf(node), pods: running.map((pod) => `${pod.namespace}/${pod.name}`), why: 'node-identity' });
+    }
+  }
+  return [...nodes.values()];
+}
+
+async function resolveRoles(context: CorrelationContext, pods: PodTarget[], associations: PodIdentityAssociation[], notes: string[]): Promise<RoleTarget[]> {
+  const byRole = new Map<string, PodTarget[]>();
+  for (const pod of pods) {
+    if (pod.roleArn) byRole.set(pod.roleArn, [...(byRole.get(pod.roleArn) ?? []), pod]);
+  }
+  if (byRole.size === 0) return [];
+  // Who else uses these roles: every service account's IRSA annotation, Pod Identity, node groups.
+  const [accounts, nodeRoles] = await Promise.all([
+    context.kube.listServiceAccounts().catch((error: unknown) => {
+      notes.push(`other service accounts not checked for shared roles: ${describeError(error)}`);
+      return [];
+    }),
+    context.eks.listNodegroupRoles(context.cluster, context.region).catch((error: unknown) => {
+      notes.push(`node group roles not checked: ${describeError(error)}`);
+      return [] as string[];
+    }),
+  ]);
+  return [...byRole.entries()].map(([arn, users]) => {
+    const own = new Set(users.map((pod) => `${pod.namespace}/${pod.serviceAccount}`));
+    const others = new Set<string>();
+    for (const account of accounts) {
+      const key = `${account.namespace}/${account.name}`;
+      if (account.annotations[IRSA_ROLE_ANNOTATION] === arn && !own.has(key)) others.add(key);
+    }
+    for (const association of associations) {
+      const key = `${association.namespace}/${association.serviceAccount}`;
+      if (association.roleArn === arn && !own.has(key)) others.add(key);
+    }
+    const allProtected = users.every((pod) => pod.protectedReason);
+    return {
+      arn,
+      name: arn.split('/').pop() ?? arn,
+      via: users[0].roleVia ?? 'irsa',
+      serviceAccounts: [...own],
+      sharedWith: [...others],
+      isNodeRole: nodeRoles.includes(arn),
+      protectedReason: allProtected ? `used only by protected pods (${users[0].protectedReason})` : undefined,
+    };
+  });
+}

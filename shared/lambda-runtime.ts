@@ -1,0 +1,19 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { loadConfig, type ResponderConfig } from './config';
+import { createAdapters } from './dependencies';
+import { createLogger } from './observability';
+import type { PipelineDeps } from './pipeline';
+
+let runtime: (PipelineDeps & { config: ResponderConfig; logger: Logger }) | undefined;
+
+/**
+ * Configuration, clients and caches for a Lambda execution environment: built on the first
+ * invocation, reused by every warm one. A bad configuration fails every invocation loudly.
+ */
+export function lambdaRuntime(): PipelineDeps {
+  if (!runtime) {
+    const config = loadConfig(process.env, 'lambda');
+    runtime = { config, logger: createLogger(), adapters: createAdapters(config) };
+  }
+  return runtime;
+}

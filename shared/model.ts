@@ -1,0 +1,136 @@
+/**
+ * The internal model every event source normalizes into, and that correlation, policy,
+ * playbooks and reports share. Field names are the project's own, not any AWS shape.
+ */
+
+export type SourceName = 'guardduty' | 'securityhub' | 'cloudtrail' | 'manual';
+export type Mode = 'plan' | 'notify' | 'enforce';
+export const MODES: readonly Mode[] = ['plan', 'notify', 'enforce'];
+
+export type Decision = 'respond' | 'notify' | 'ignore';
+
+/** Kubernetes workload resource types as GuardDuty names them (`kubernetesWorkloadDetails.type`). */
+export const WORKLOAD_KINDS = ['pods', 'deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export interface WorkloadRef {
+  /** As the finding gives it; may be a placeholder such as `GeneratedFindingKubernetesWorkloadType`. */
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+}
+
+export interface Finding {
+  source: SourceName;
+  findingId: string;
+  findingArn?: string;
+  /** Shared by every copy of the same finding (a GuardDuty finding and its Security Hub copy). */
+  incidentKey: string;
+  type: string;
+  title: string;
+  severity: number;
+  account: string;
+  region: string;
+  createdAt?: string;
+  /** GuardDuty-generated sample finding (placeholder names). */
+  sample: boolean;
+  /** Present when the finding concerns an EKS cluster. */
+  cluster?: { name: string; arn?: string };
+  workload?: WorkloadRef;
+  kubernetesUser?: { username: string; groups: string[] };
+  instanceId?: string;
+  images: string[];
+  /** Why the finding is not about EKS, when it is not. */
+  notEksReason?: string;
+}
+
+export interface OwnerRef {
+  kind: string;
+  name: string;
+}
+
+export interface PodTarget {
+  namespace: string;
+  pod: string;
+  uid?: string;
+  labels: Record<string, string>;
+  node?: string;
+  instanceId?: string;
+  serviceAccount: string;
+  /** Owner chain, nearest first (ReplicaSet, then Deployment). */
+  owners: OwnerRef[];
+  roleArn?: string;
+  roleVia?: 'irsa' | 'pod-identity';
+  /** Set when the pod may not be acted on automatically. */
+  protectedReason?: string;
+}
+
+export interface NodeTarget {
+  name: string;
+  instanceId?: string;
+  /** `namespace/pod` of the affected pods running there. */
+  pods: string[];
+  why: 'hosts-affected-pod' | 'node-identity';
+  protectedReason?: string;
+}
+
+export interface RoleTarget {
+  arn: string;
+  name: string;
+  via: 'irsa' | 'pod-identity';
+  /** `namespace/serviceaccount` of the affected workloads using it. */
+  serviceAccounts: string[];
+  /** Other service accounts (or node groups) that use the same role. */
+  sharedWith: string[];
+  isNodeRole: boolean;
+  protectedReason?: string;
+}
+
+export interface Targets {
+  pods: PodTarget[];
+  nodes: NodeTarget[];
+  roles: RoleTarget[];
+  /** Why some or all targets could not be resolved. */
+  notes: string[];
+}
+
+export type ActionStatus = 'planned' | 'done' | 'skipped' | 'failed';
+
+export interface ActionRecord {
+  action: string;
+  target: string;
+  status: ActionStatus;
+  detail: string;
+  /** State before the change, kept so a release can restore it. */
+  before?: unknown;
+  durationMs?: number;
+}
+
+export interface ReportTarget {
+  namespace?: string;
+  pod?: string;
+  node?: string;
+  serviceAccount?: string;
+  roleArn?: string;
+  instanceId?: string;
+}
+
+export interface IncidentReport {
+  incidentId: string;
+  incidentKey: string;
+  source: SourceName;
+  findingId: string;
+  findingType: string;
+  title: string;
+  severity: number;
+  cluster: string | null;
+  account: string;
+  region: string;
+  mode: Mode;
+  decision: Decision;
+  reason: string;
+  targets: ReportTarget[];
+  actions: ActionRecord[];
+  notes: string[];
+}

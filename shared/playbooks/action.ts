@@ -1,0 +1,60 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Adapters, KubernetesPort } from '../adapters/ports';
+import type { ResponderConfig } from '../config';
+import type { ActionRecord, Finding, IncidentReport, Targets } from '../model';
+
+/** Containment changes clusters and roles; notification only tells people. The runner gates them differently. */
+export type ActionKind = 'containment' | 'notification';
+
+export interface KubernetesPermission {
+  group: string;
+  resource: string;
+  verbs: string[];
+}
+
+export interface ActionContext {
+  incidentId: string;
+  finding: Finding;
+  targets: Targets;
+  /** Absent when the cluster could not be reached. */
+  kube?: KubernetesPort;
+  adapters: Adapters;
+  config: ResponderConfig;
+  now: Date;
+  logger: Logger;
+  /** The report so far; notification actions send it. */
+  report?: IncidentReport;
+}
+
+/** What `plan` found: nothing to do (with the reason), or one change ready to apply. */
+export type Plan<TChange> = { skip: string } | { summary: string; change: TChange; before?: unknown };
+
+export interface ApplyResult {
+  status: 'done' | 'skipped';
+  detail: string;
+}
+
+/**
+ * One response action. `plan` only reads; `apply` changes what `plan` computed. The runner,
+ * not the action, decides whether to apply (mode, decision, protected targets), times it,
+ * catches its errors and records the outcome.
+ */
+export interface Action<TTarget = unknown, TChange = unknown> {
+  name: string;
+  description: string;
+  kind: ActionKind;
+  /** What the action calls, so RBAC and IAM tests can check they cover it. */
+  permissions: { kubernetes: KubernetesPermission[]; iam: string[] };
+  targetsOf(context: ActionContext): TTarget[];
+  /** Recorded as `skipped` when the action has no target at all. */
+  noTargetReason: string;
+  describe(target: TTarget): string;
+  /** A reason the target must be left alone unless protection is overridden. */
+  protectedReason?(target: TTarget): string | undefined;
+  plan(context: ActionContext, target: TTarget): Promise<Plan<TChange>>;
+  apply(context: ActionContext, target: TTarget, change: TChange): Promise<ApplyResult>;
+}
+
+export type AnyAction = Action<any, any>;
+
+export type RecordList = ActionRecord[];

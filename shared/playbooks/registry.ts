@@ -1,0 +1,31 @@
+import { BadInputError } from '../errors';
+import type { AnyAction } from './action';
+import { cordonNode } from './actions/cordon-node';
+import { isolatePod } from './actions/isolate-pod';
+import { notify } from './actions/notify';
+import { revokeRoleSessions } from './actions/revoke-role-sessions';
+
+export const ACTIONS: readonly AnyAction[] = [isolatePod, cordonNode, revokeRoleSessions, notify];
+
+/** A playbook is its containment actions; every playbook ends by notifying. */
+export const PLAYBOOKS = {
+  quarantine: [isolatePod, cordonNode, revokeRoleSessions],
+  'isolate-pod': [isolatePod],
+  'cordon-node': [cordonNode],
+  'revoke-role-sessions': [revokeRoleSessions],
+  notify: [],
+} satisfies Record<string, AnyAction[]>;
+
+export type PlaybookName = keyof typeof PLAYBOOKS;
+export const PLAYBOOK_NAMES = Object.keys(PLAYBOOKS) as PlaybookName[];
+
+export function playbookNamed(name: string): PlaybookName {
+  if (!(name in PLAYBOOKS)) throw new BadInputError(`unknown playbook "${name}" (expected one of ${PLAYBOOK_NAMES.join(', ')})`);
+  return name as PlaybookName;
+}
+
+export function containmentActionsOf(playbook: PlaybookName): AnyAction[] {
+  return PLAYBOOKS[playbook];
+}
+
+export const NOTIFICATION_ACTIONS: readonly AnyAction[] = [notify];

@@ -1,0 +1,57 @@
+import { describeError } from '../errors';
+import type { ActionRecord, Decision, Mode } from '../model';
+import type { ActionContext, AnyAction } from './action';
+
+export interface Gate {
+  mode: Mode;
+  decision: Decision;
+}
+
+/** Containment acts only in enforce mode on a respond decision; notifications go out unless planning. */
+export function mayApply(action: AnyAction, gate: Gate): { apply: boolean; why: string } {
+  if (action.kind === 'notification') {
+    return gate.mode === 'plan' ? { apply: false, why: 'plan mode: nothing sent' } : { apply: true, why: '' };
+  }
+  if (gate.mode !== 'enforce') return { apply: false, why: `${gate.mode} mode` };
+  if (gate.decision !== 'respond') return { apply: false, why: `decision is ${gate.decision}: run the playbook by hand to apply` };
+  return { apply: true, why: '' };
+}
+
+/** Run one action over all its targets in parallel; every target ends as one record. */
+export async function runAction(action: AnyAction, context: ActionContext, gate: Gate): Promise<ActionRecord[]> {
+  const permission = mayApply(action, gate);
+  const targets = action.targetsOf(context);
+  if (targets.length === 0) return [{ action: action.name, target: '-', status: 'skipped', detail: action.noTargetReason }];
+  return Promise.all(
+    targets.map(async (target): Promise<ActionRecord> => {
+      const started = Date.now();
+      const record = (status: ActionRecord['status'], detail: string, before?: unknown): ActionRecord => ({
+        action: action.name,
+        target: action.describe(target),
+        status,
+        detail,
+        ...(before === undefined ? {} : { before }),
+        durationMs: Date.now() - started,
+      });
+      const protectedReason = action.protectedReason?.(target);
+      if (protectedReason) return record('skipped', `protected: ${protectedReason}`);
+      try {
+        const plan = await action.plan(context, target);
+        if ('skip' in plan) return record('skipped', plan.skip);
+        if (!permission.apply) return record('planned', `would ${plan.summary} (${permission.why})`, plan.before);
+        const result = await action.apply(context, target, plan.change);
+        context.logger.info('action applied', { action: action.name, target: action.describe(target), status: result.status });
+        return record(result.status, result.detail, plan.before);
+      } catch (error) {
+        context.logger.error('action failed', { action: action.name, target: action.describe(target), error: describeError(error) });
+        return record('failed', describeError(error));
+      }
+    }),
+  );
+}
+
+/** Actions of a playbook are independent of each other: they run side by side. */
+export async function runActions(actions: AnyAction[], context: ActionContext, gate: Gate): Promise<ActionRecord[]> {
+  const results = await Promise.all(actions.map((action) => runAction(action, context, gate)));
+  return results.flat();
+}

@@ -1,0 +1,41 @@
+import type { IncidentReport } from '../model';
+import { severityLabel } from './severity';
+
+const STATUS_MARK: Record<string, string> = { planned: 'PLAN', done: 'DONE', skipped: 'SKIP', failed: 'FAIL' };
+
+function describeTarget(target: IncidentReport['targets'][number]): string {
+  const parts = [
+    target.pod ? `pod ${target.namespace}/${target.pod}` : undefined,
+    target.node ? `node ${target.node}` : undefined,
+    target.instanceId ? `instance ${target.instanceId}` : undefined,
+    target.serviceAccount ? `service account ${target.serviceAccount}` : undefined,
+    target.roleArn ? `role ${target.roleArn}` : target.pod ? 'no IAM role' : undefined,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+/** The human-readable report: CLI output, SNS e-mail body. */
+export function renderText(report: IncidentReport): string {
+  const lines = [
+    `Incident ${report.incidentId} (${report.mode} mode)`,
+    `  Finding   ${report.findingType}, severity ${report.severity} ${severityLabel(report.severity)}, ${report.source} ${report.findingId}`,
+    `  Title     ${report.title}`,
+    `  Where     cluster ${report.cluster ?? '(none)'}, account ${report.account}, region ${report.region}`,
+    `  Decision  ${report.decision}: ${report.reason}`,
+  ];
+  if (report.targets.length) {
+    lines.push('  Targets');
+    for (const target of report.targets) lines.push(`    - ${describeTarget(target)}`);
+  }
+  if (report.actions.length) {
+    lines.push('  Actions');
+    for (const action of report.actions) {
+      lines.push(`    [${STATUS_MARK[action.status]}] ${action.action} ${action.target}: ${action.detail}`);
+    }
+  }
+  if (report.notes.length) {
+    lines.push('  Notes');
+    for (const note of report.notes) lines.push(`    - ${note}`);
+  }
+  return lines.join('\n');
+}
