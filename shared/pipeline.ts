@@ -3,7 +3,7 @@ import type { Adapters, KubernetesPort } from './adapters/ports';
 import type { ResponderConfig } from './config';
 import { cacheReadsForInvocation } from './correlation/invocation-cache';
 import { resolveTargets } from './correlation/resolve-targets';
-import { describeError } from './errors';
+import { CorrelationError, describeError } from './errors';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
 import { decide, reviewWithTargets, type Verdict } from './policy/default-policy';
 import type { ActionContext } from './playbooks/action';
@@ -93,13 +93,16 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
         allowProtected: options.allowProtected === true,
       });
     } catch (error) {
-      logger.error('correlation failed', { error: describeError(error) });
-      correlationFailures.push({ action: 'correlate', target: `cluster ${finding.cluster.name}`, status: 'failed', detail: describeError(error) });
+      // A cluster that does not exist (deleted, or a GuardDuty sample) will not appear on retry: note it.
+      const final = error instanceof CorrelationError && !error.retryable;
+      logger.error('correlation failed', { error: describeError(error), retryable: !final });
+      correlationFailures.push({ action: 'correlate', target: `cluster ${finding.cluster.name}`, status: final ? 'skipped' : 'failed', detail: describeError(error) });
     }
   }
 
   // 3. Review the decision now that the targets are known.
   if (correlationFailures.length === 0) verdict = reviewWithTargets(verdict, targets);
+  else if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${correlationFailures[0].detail}` };
   Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets), notes: targets.notes });
   logger.info('finding correlated', { decision: verdict.decision, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 

@@ -45,11 +45,14 @@ function statusOf(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : error instanceof KubernetesApiError ? error.status : undefined;
 }
 
-/** 429 and 5xx are the API server asking us to come back; network errors (no status) too. */
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
+
+/** 429 and 5xx are the API server asking us to come back; dropped or refused connections too. */
 export function isTransientKubernetesError(error: unknown): boolean {
   const status = statusOf(error);
-  if (status === undefined) return !(error instanceof TypeError);
-  return status === 429 || status >= 500;
+  if (status !== undefined) return status === 429 || status >= 500;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code);
 }
 
 function toApiError(error: unknown, what: string): Error {

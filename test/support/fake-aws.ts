@@ -1,0 +1,400 @@
+/**
+ * FakeAws: a local AWS endpoint for tests that answers the real AWS SDK v3 clients.
+ *
+ * Point a client at it with the `endpoint` client option or, for code that builds its own clients,
+ * with `endpointEnv()` / `applyEndpointEnv()` (the SDK reads `AWS_ENDPOINT_URL_<SERVICE ID>`, e.g.
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER`). One server answers EKS, IAM, SNS, STS, Secrets Manager,
+ * Security Hub and GuardDuty plus a Slack incoming-webhook sink. State lives in memory and is
+ * seeded by the test; every request is recorded, including ones the fake does not implement
+ * (answered with HTTP 400 `UnknownOperationException` so the test notices).
+ *
+ *   const fake = await FakeAws.start();
+ *   fake.addCluster({ name: 'prod', endpoint: kubeApi.url });
+ *   const eks = new EKSClient({ region: 'us-east-1', endpoint: fake.url, credentials: FAKE_CREDENTIALS });
+ *   ...
+ *   expect(fake.mutations()).toEqual([]);
+ *   await fake.stop();
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { AwsError, newRequestId, parseRequest, type CallKind, type ServiceName } from './fake-aws/protocol';
+import { renderError, renderSuccess, resolveCall, unknownOperation, type ResolvedCall } from './fake-aws/router';
+import {
+  FakeAwsState,
+  type AccessEntryState,
+  type CallerIdentity,
+  type ClusterSeed,
+  type ClusterState,
+  type IssuedCredentials,
+  type NodegroupState,
+  type PodIdentityAssociationState,
+  type RoleSeed,
+  type RoleState,
+} from './fake-aws/state';
+
+export type { CallKind, ServiceName } from './fake-aws/protocol';
+export type {
+  AccessEntryState,
+  CallerIdentity,
+  ClusterSeed,
+  ClusterState,
+  IssuedCredentials,
+  NodegroupState,
+  PodIdentityAssociationState,
+  RoleSeed,
+  RoleState,
+} from './fake-aws/state';
+
+/** Static credentials for clients pointed at FakeAws (signatures are not verified). */
+export const FAKE_CREDENTIALS = { accessKeyId: 'AKIDFAKEAWS', secretAccessKey: 'fake-aws-secret-key' } as const;
+export const FAKE_REGION = 'us-east-1';
+export const FAKE_ACCOUNT_ID = '111122223333';
+
+/** `AWS_ENDPOINT_URL_<serviceId upper-cased, spaces as _>`, read by the SDK for clients without `endpoint`. */
+export const ENDPOINT_ENV_VARS = [
+  'AWS_ENDPOINT_URL_EKS',
+  'AWS_ENDPOINT_URL_IAM',
+  'AWS_ENDPOINT_URL_SNS',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_STS',
+  'AWS_ENDPOINT_URL_SECURITYHUB',
+  'AWS_ENDPOINT_URL_GUARDDUTY',
+] as const;
+
+/** Environment variables that would send SDK clients elsewhere or pick other credentials; cleared by applyEndpointEnv. */
+const CONFLICTING_ENV_VARS = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_ENDPOINT_URL'] as const;
+
+export interface RecordedAwsCall {
+  service: ServiceName;
+  /** SDK operation name (e.g. `DescribeCluster`, `PutRolePolicy`), `PostWebhook` for Slack, `METHOD /path` for unknown REST calls. */
+  operation: string;
+  kind: CallKind;
+  /**
+   * Request members under their SDK names. REST: path labels, query parameters and JSON body;
+   * JSON 1.1: the body; query: form fields unflattened (lists as arrays, maps as objects, scalars
+   * as strings); Slack: the JSON body.
+   */
+  params: Record<string, unknown>;
+  /** HTTP status of the reply; 0 while the call is still in flight. */
+  status: number;
+  /** Error code of a failed call (modelled, injected with failNext, or UnknownOperationException). */
+  errorCode?: string;
+  /** Access key id from the SigV4 credential scope. */
+  accessKeyId?: string;
+  /** Signing region from the SigV4 credential scope. */
+  region?: string;
+  /** Epoch milliseconds with sub-millisecond precision. */
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface CallMatch {
+  service?: ServiceName;
+  operation?: string;
+}
+
+export interface InjectedError {
+  status: number;
+  /** Error code, e.g. `Throttling` (query services), `TooManyRequestsException` (EKS), `ServiceUnavailable`. */
+  code: string;
+  message?: string;
+}
+
+export interface FakeAwsOptions {
+  /** Delay before every reply, in milliseconds. */
+  latencyMs?: number;
+  accountId?: string;
+  region?: string;
+}
+
+interface FailureRule {
+  match: CallMatch;
+  error: InjectedError;
+  remaining: number;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class FakeAws {
+  readonly url: string;
+  readonly slackWebhookUrl: string;
+  /** Every request in arrival order. */
+  readonly calls: RecordedAwsCall[] = [];
+
+  private readonly state: FakeAwsState;
+  private readonly failures: FailureRule[] = [];
+  private latencyMs: number;
+  private slackFailureStatus: number | undefined;
+
+  private constructor(
+    private readonly server: Server,
+    options: FakeAwsOptions,
+  ) {
+    const { port } = server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    this.slackWebhookUrl = `${this.url}/slack/webhook`;
+    this.state = new FakeAwsState(options.accountId ?? FAKE_ACCOUNT_ID, options.region ?? FAKE_REGION);
+    this.latencyMs = options.latencyMs ?? 0;
+  }
+
+  static async start(options: FakeAwsOptions = {}): Promise<FakeAws> {
+    let fake: FakeAws | undefined;
+    const server = createServer((req, res) => {
+      if (fake) fake.handle(req, res);
+      else res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    fake = new FakeAws(server, options);
+    return fake;
+  }
+
+  get accountId(): string {
+    return this.state.accountId;
+  }
+
+  get region(): string {
+    return this.state.region;
+  }
+
+  /* ---------------------------------------------------------------- environment */
+
+  /** Endpoint overrides for every supported service plus fake region and static credentials. */
+  endpointEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const name of ENDPOINT_ENV_VARS) env[name] = this.url;
+    return {
+      ...env,
+      AWS_REGION: this.region,
+      AWS_DEFAULT_REGION: this.region,
+      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+  }
+
+  /**
+   * Writes endpointEnv() into process.env (clearing variables that would override it, such as
+   * AWS_PROFILE and AWS_SESSION_TOKEN) and returns a function restoring the previous values.
+   * Set it before constructing the clients under test.
+   */
+  applyEndpointEnv(): () => void {
+    const env = this.endpointEnv();
+    const names = [...Object.keys(env), ...CONFLICTING_ENV_VARS];
+    const saved = new Map(names.map((n) => [n, process.env[n]]));
+    for (const n of CONFLICTING_ENV_VARS) delete process.env[n];
+    Object.assign(process.env, env);
+    return () => {
+      for (const [n, v] of saved) {
+        if (v === undefined) delete process.env[n];
+        else process.env[n] = v;
+      }
+    };
+  }
+
+  /* ---------------------------------------------------------------- seeding and state */
+
+  addCluster(seed: ClusterSeed): ClusterState {
+    return this.state.addCluster(seed);
+  }
+
+  /** Live cluster state (reflects UpdateClusterConfig, access entry changes, ...). */
+  cluster(name: string): ClusterState | undefined {
+    return this.state.clusters.get(name);
+  }
+
+  addNodegroup(cluster: string, name: string, nodeRoleArn: string): NodegroupState {
+    return this.state.addNodegroup(cluster, name, nodeRoleArn);
+  }
+
+  addPodIdentityAssociation(a: { cluster: string; namespace: string; serviceAccount: string; roleArn: string }): PodIdentityAssociationState {
+    return this.state.addPodIdentityAssociation(a);
+  }
+
+  addAccessEntry(
+    cluster: string,
+    principalArn: string,
+    options?: { kubernetesGroups?: string[]; username?: string; type?: string; policies?: string[]; tags?: Record<string, string> },
+  ): AccessEntryState {
+    return this.state.addAccessEntry(cluster, principalArn, options);
+  }
+
+  addRole(seed: RoleSeed): RoleState {
+    return this.state.addRole(seed);
+  }
+
+  role(name: string): RoleState | undefined {
+    return this.state.roles.get(name);
+  }
+
+  /** Inline policy document as JSON text (decoded; IAM itself returns it URL-encoded). */
+  rolePolicy(roleName: string, policyName: string): string | undefined {
+    return this.state.roles.get(roleName)?.inlinePolicies.get(policyName);
+  }
+
+  addSecret(id: string, value: string): void {
+    this.state.addSecret(id, value);
+  }
+
+  /** Identity returned by STS GetCallerIdentity. */
+  setCallerIdentity(identity: Partial<CallerIdentity>): void {
+    this.state.callerIdentity = { ...this.state.callerIdentity, ...identity };
+  }
+
+  /** Credentials handed out by STS AssumeRole, oldest first. */
+  issuedCredentials(): readonly IssuedCredentials[] {
+    return this.state.issuedCredentials;
+  }
+
+  /** Makes Security Hub BatchUpdateFindings report this finding id as unprocessed. */
+  rejectFinding(findingId: string, errorCode = 'FindingNotFound', errorMessage = 'The finding was not found.'): void {
+    this.state.unprocessedFindings.set(findingId, { errorCode, errorMessage });
+  }
+
+  /* ---------------------------------------------------------------- recorded calls */
+
+  callsTo(service: ServiceName, operation?: string): RecordedAwsCall[] {
+    return this.calls.filter((c) => c.service === service && (operation === undefined || c.operation === operation));
+  }
+
+  /** Calls that change (or tried to change) AWS resource state, failed ones included; no reads, no notifications. */
+  mutations(): RecordedAwsCall[] {
+    return this.calls.filter((c) => c.kind === 'write');
+  }
+
+  /** SNS Publish and Slack webhook calls. */
+  notifications(): RecordedAwsCall[] {
+    return this.calls.filter((c) => c.kind === 'notify');
+  }
+
+  /** JSON bodies posted to the Slack webhook. */
+  slackMessages(): Record<string, unknown>[] {
+    return this.callsTo('slack').map((c) => c.params);
+  }
+
+  /** Calls answered with UnknownOperationException. */
+  unknownCalls(): RecordedAwsCall[] {
+    return this.calls.filter((c) => c.errorCode === 'UnknownOperationException');
+  }
+
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+
+  /* ---------------------------------------------------------------- fault injection */
+
+  /**
+   * Fails the next `times` calls matching `match` (all calls when empty) with `error`, rendered in
+   * the service's protocol. Pass `Infinity` to fail until clearFailures(). Rules are checked in the
+   * order they were added.
+   */
+  failNext(match: CallMatch, error: InjectedError, times = 1): void {
+    this.failures.push({ match, error, remaining: times });
+  }
+
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
+  /** Makes the Slack webhook answer with this status (e.g. 500, 429) until called with undefined. */
+  setSlackFailure(status: number | undefined): void {
+    this.slackFailureStatus = status;
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((err) => (err ? reject(err) : resolve()));
+      // SDK clients keep connections alive; drop them so close() does not wait for their idle timeout.
+      this.server.closeAllConnections();
+    });
+  }
+
+  /* ---------------------------------------------------------------- request handling */
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      void this.respond(req, res, Buffer.concat(chunks).toString('utf8'));
+    });
+  }
+
+  private async respond(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const startedAt = now();
+    const requestId = newRequestId();
+    const request = parseRequest(req.method ?? 'GET', req.url ?? '/', req.headers, body);
+    let call: ResolvedCall;
+    try {
+      call = resolveCall(request, this.state);
+    } catch (err) {
+      call = { service: 'unknown', operation: `${request.method} ${request.rawPath}`, kind: 'read', params: {}, wire: { protocol: 'rest-json' } };
+      return this.reply(res, renderError(call, internalFailure(err), requestId), this.record(call, startedAt), 'InternalFailure');
+    }
+    const record = this.record(call, startedAt);
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+
+    const injected = this.takeFailure(call);
+    if (injected) return this.reply(res, renderError(call, injected, requestId), record, injected.code);
+    if (!call.run) {
+      const error = unknownOperation(call);
+      return this.reply(res, renderError(call, error, requestId), record, error.code);
+    }
+    try {
+      const payload = call.run();
+      this.reply(res, renderSuccess(call, payload, requestId), record);
+    } catch (err) {
+      const error = err instanceof AwsError ? err : internalFailure(err);
+      this.reply(res, renderError(call, error, requestId), record, error.code);
+    }
+  }
+
+  private record(call: ResolvedCall, startedAt: number): RecordedAwsCall {
+    const record: RecordedAwsCall = {
+      service: call.service,
+      operation: call.operation,
+      kind: call.kind,
+      params: call.params,
+      status: 0,
+      accessKeyId: call.accessKeyId,
+      region: call.region,
+      startedAt,
+      endedAt: startedAt,
+    };
+    this.calls.push(record);
+    return record;
+  }
+
+  private takeFailure(call: ResolvedCall): AwsError | undefined {
+    if (call.service === 'slack' && this.slackFailureStatus !== undefined) {
+      return new AwsError(this.slackFailureStatus, 'SlackWebhookFailure', 'Slack webhook failure');
+    }
+    const rule = this.failures.find(
+      (r) => r.remaining > 0 && (r.match.service === undefined || r.match.service === call.service) && (r.match.operation === undefined || r.match.operation === call.operation),
+    );
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.failures.splice(this.failures.indexOf(rule), 1);
+    return new AwsError(rule.error.status, rule.error.code, rule.error.message ?? `Injected ${rule.error.code} for ${call.service}:${call.operation}`);
+  }
+
+  private reply(res: ServerResponse, reply: { status: number; headers: Record<string, string>; body: string }, record: RecordedAwsCall, errorCode?: string): void {
+    record.status = reply.status;
+    record.errorCode = errorCode;
+    record.endedAt = now();
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) });
+    res.end(reply.body);
+  }
+}
+
+function internalFailure(err: unknown): AwsError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new AwsError(500, 'InternalFailure', `FakeAws failed to handle the request: ${message}`);
+}

@@ -1,0 +1,195 @@
+/**
+ * Works out which service and operation a request is for and renders replies in that service's
+ * protocol. All services can share one endpoint URL, so the service is told apart by protocol:
+ *
+ *  - `/slack/...`                          -> Slack incoming-webhook sink
+ *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager)
+ *  - form body / `?Action=` query string   -> AWS query (IAM, SNS, STS), service from the SigV4
+ *                                             credential scope, else from the Action name
+ *  - anything else                         -> REST-JSON (EKS, Security Hub, GuardDuty), service from
+ *                                             the credential scope, else from the path
+ */
+import { eksRoutes } from './eks';
+import { IAM_XML_NAMESPACE, iamOperations } from './iam';
+import {
+  AwsError,
+  credentialScope,
+  guessKind,
+  header,
+  jsonError,
+  jsonReply,
+  matchRestRoute,
+  parseJsonObject,
+  queryError,
+  queryFields,
+  queryReply,
+  unflattenQuery,
+  type AwsServiceName,
+  type CallKind,
+  type FakeRequest,
+  type Reply,
+  type RestRoute,
+  type RpcOperation,
+  type ServiceName,
+} from './protocol';
+import { secretsManagerOperations } from './secretsmanager';
+import { securityHubRoutes } from './securityhub';
+import { SNS_XML_NAMESPACE, snsOperations } from './sns';
+import type { FakeAwsState } from './state';
+import { STS_XML_NAMESPACE, stsOperations } from './sts';
+
+export type Wire =
+  | { protocol: 'rest-json' | 'json' }
+  | { protocol: 'query'; xmlNamespace: string; action: string }
+  | { protocol: 'slack' };
+
+export interface ResolvedCall {
+  service: ServiceName;
+  operation: string;
+  kind: CallKind;
+  params: Record<string, unknown>;
+  accessKeyId?: string;
+  region?: string;
+  wire: Wire;
+  /** Produces the success payload; throws AwsError for modelled errors. Absent for operations the fake does not implement. */
+  run?: () => unknown;
+}
+
+const QUERY_SERVICES: Record<'iam' | 'sns' | 'sts', { xmlNamespace: string; operations: Record<string, RpcOperation<FakeAwsState>> }> = {
+  iam: { xmlNamespace: IAM_XML_NAMESPACE, operations: iamOperations },
+  sts: { xmlNamespace: STS_XML_NAMESPACE, operations: stsOperations },
+  sns: { xmlNamespace: SNS_XML_NAMESPACE, operations: snsOperations },
+};
+
+const JSON_RPC_SERVICES: Record<string, { service: AwsServiceName; operations: Record<string, RpcOperation<FakeAwsState>> }> = {
+  secretsmanager: { service: 'secretsmanager', operations: secretsManagerOperations },
+};
+
+const REST_SERVICES: Record<'eks' | 'securityhub' | 'guardduty', RestRoute<FakeAwsState>[]> = {
+  eks: eksRoutes,
+  securityhub: securityHubRoutes,
+  guardduty: [],
+};
+
+const SLACK_PATH_PREFIX = '/slack/';
+
+function isOneOf<K extends string>(value: string | undefined, table: Record<K, unknown>): value is K {
+  return value !== undefined && Object.prototype.hasOwnProperty.call(table, value);
+}
+
+export function resolveCall(req: FakeRequest, state: FakeAwsState): ResolvedCall {
+  const scope = credentialScope(req);
+  const signer = { accessKeyId: scope?.accessKeyId, region: scope?.region };
+
+  if (req.rawPath.startsWith(SLACK_PATH_PREFIX)) {
+    return { service: 'slack', operation: 'PostWebhook', kind: 'notify', params: parseJsonObject(req.body), wire: { protocol: 'slack' }, run: () => undefined };
+  }
+
+  const target = header(req, 'x-amz-target');
+  if (target) {
+    const [prefix = '', operation = target] = target.split('.');
+    const rpc = JSON_RPC_SERVICES[prefix];
+    const params = parseJsonObject(req.body);
+    const op = rpc?.operations[operation];
+    return {
+      service: rpc?.service ?? 'unknown',
+      operation,
+      kind: op?.kind ?? guessKind(req.method, operation),
+      params,
+      ...signer,
+      wire: { protocol: 'json' },
+      run: op && (() => op.handle(params, state)),
+    };
+  }
+
+  const contentType = header(req, 'content-type') ?? '';
+  if (contentType.startsWith('application/x-www-form-urlencoded') || req.query.has('Action')) {
+    const fields = queryFields(req);
+    const action = fields.get('Action') ?? '';
+    const service = isOneOf(scope?.service, QUERY_SERVICES)
+      ? scope.service
+      : scope === undefined
+        ? (['iam', 'sts', 'sns'] as const).find((s) => action in QUERY_SERVICES[s].operations)
+        : undefined;
+    const params = unflattenQuery(fields);
+    const op = service ? QUERY_SERVICES[service].operations[action] : undefined;
+    return {
+      service: service ?? 'unknown',
+      operation: action,
+      kind: op?.kind ?? guessKind('POST', action),
+      params,
+      ...signer,
+      wire: { protocol: 'query', xmlNamespace: service ? QUERY_SERVICES[service].xmlNamespace : IAM_XML_NAMESPACE, action },
+      run: op && (() => op.handle(params, state)),
+    };
+  }
+
+  const candidates: ('eks' | 'securityhub' | 'guardduty')[] = isOneOf(scope?.service, REST_SERVICES)
+    ? [scope.service]
+    : scope === undefined
+      ? ['eks', 'securityhub']
+      : [];
+  for (const service of candidates) {
+    const match = matchRestRoute(REST_SERVICES[service], req);
+    if (match) {
+      return {
+        service,
+        operation: match.route.operation,
+        kind: match.route.kind,
+        params: match.params,
+        ...signer,
+        wire: { protocol: 'rest-json' },
+        run: () => match.route.handle(match.params, state),
+      };
+    }
+  }
+  const query: Record<string, unknown> = {};
+  for (const [k, v] of req.query) query[k] = v;
+  const operation = `${req.method} ${req.rawPath}`;
+  return {
+    service: candidates.length === 1 ? candidates[0]! : 'unknown',
+    operation,
+    kind: guessKind(req.method, operation),
+    params: { ...query, ...parseJsonObject(req.body) },
+    ...signer,
+    wire: { protocol: 'rest-json' },
+  };
+}
+
+export function unknownOperation(call: ResolvedCall): AwsError {
+  return new AwsError(400, 'UnknownOperationException', `FakeAws does not implement ${call.service} operation ${call.operation}`);
+}
+
+const SLACK_ERROR_BODIES: Record<number, string> = {
+  400: 'invalid_payload',
+  403: 'action_prohibited',
+  404: 'no_service',
+  410: 'channel_is_archived',
+  429: 'rate_limited',
+};
+
+export function renderSuccess(call: ResolvedCall, payload: unknown, requestId: string): Reply {
+  switch (call.wire.protocol) {
+    case 'slack':
+      return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+    case 'query':
+      return queryReply(call.wire.xmlNamespace, call.wire.action, payload, requestId);
+    default:
+      return jsonReply(call.wire.protocol, payload, requestId);
+  }
+}
+
+export function renderError(call: ResolvedCall, error: AwsError, requestId: string): Reply {
+  switch (call.wire.protocol) {
+    case 'slack': {
+      const body = SLACK_ERROR_BODIES[error.status] ?? (error.status >= 500 ? 'internal_error' : error.code);
+      const headers: Record<string, string> = { 'content-type': 'text/plain' };
+      if (error.status === 429) headers['retry-after'] = '1';
+      return { status: error.status, headers, body };
+    }
+    case 'query':
+      return queryError(call.wire.xmlNamespace, error, requestId);
+    default:
+      return jsonError(call.wire.protocol, error, requestId);
+  }
+}

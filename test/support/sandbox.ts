@@ -1,0 +1,62 @@
+// A whole sandbox: the local Kubernetes test API server seeded with the scenario cluster, a
+// local AWS endpoint that knows its roles, and the environment that points the real SDK
+// clients and the real Kubernetes client at them. Used by the demo, integration tests and the benchmark.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeAws } from './fake-aws';
+import { KubeApiServer } from './kube-api-server';
+import { ACCOUNT, CLUSTER, POD_IDENTITY_ASSOCIATIONS, REGION, ROLES, seedClusterScenario } from './cluster-scenario';
+
+export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-incidents`;
+
+export interface Sandbox {
+  kube: KubeApiServer;
+  aws: FakeAws;
+  kubeconfigPath: string;
+  /**
+   * Responder environment: NOTIFY_TOPIC_ARN, SLACK_WEBHOOK_URL. Without KUBECONFIG the responder
+   * takes the EKS path: DescribeCluster (answered locally with the test API server's endpoint
+   * and CA) and a presigned token.
+   */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  latencyMs?: number;
+  /** Leave out the Slack webhook. */
+  withoutSlack?: boolean;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const tls = { key: readFileSync(join(__dirname, 'tls', 'localhost.key'), 'utf8'), cert: readFileSync(join(__dirname, 'tls', 'localhost.crt'), 'utf8') };
+  const [kube, aws] = await Promise.all([
+    KubeApiServer.start({ latencyMs: options.latencyMs, tls }),
+    FakeAws.start({ latencyMs: options.latencyMs, accountId: ACCOUNT, region: REGION }),
+  ]);
+  seedClusterScenario(kube);
+  aws.addCluster({ name: CLUSTER, endpoint: kube.url, caData: Buffer.from(tls.cert).toString('base64') });
+  for (const arn of Object.values(ROLES)) aws.addRole({ name: arn.split('/').pop() as string });
+  for (const association of POD_IDENTITY_ASSOCIATIONS) aws.addPodIdentityAssociation(association);
+  aws.addNodegroup(CLUSTER, 'general', ROLES.nodes);
+
+  const directory = mkdtempSync(join(tmpdir(), 'eks-responder-sandbox-'));
+  const kubeconfigPath = join(directory, 'kubeconfig.json');
+  kube.writeKubeconfig(kubeconfigPath);
+  const restoreEnv = aws.applyEndpointEnv();
+  return {
+    kube,
+    aws,
+    kubeconfigPath,
+    env: {
+      NOTIFY_TOPIC_ARN: TOPIC_ARN,
+      ...(options.withoutSlack ? {} : { SLACK_WEBHOOK_URL: aws.slackWebhookUrl }),
+    },
+    async stop() {
+      restoreEnv();
+      rmSync(directory, { recursive: true, force: true });
+      await Promise.all([kube.stop(), aws.stop()]);
+    },
+  };
+}
