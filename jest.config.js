@@ -11,4 +11,5 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   testTimeout: 20000,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
 };

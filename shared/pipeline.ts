@@ -95,7 +95,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     } catch (error) {
       // A cluster that does not exist (deleted, or a GuardDuty sample) will not appear on retry: note it.
       const final = error instanceof CorrelationError && !error.retryable;
-      logger.error('correlation failed', { error: describeError(error), retryable: !final });
+      logger[final ? 'warn' : 'error']('correlation failed', { error: describeError(error), retryable: !final });
       correlationFailures.push({ action: 'correlate', target: `cluster ${finding.cluster.name}`, status: final ? 'skipped' : 'failed', detail: describeError(error) });
     }
   }

@@ -48,7 +48,7 @@ function buildDeps(options: CommonOptions, io: CliIo): PipelineDeps {
   const config = io.deps?.config ?? loadConfig(io.env, 'cli');
   return {
     config,
-    logger: io.deps?.logger ?? createLogger({ logLevel: options.verbose ? 'DEBUG' : 'WARN' }),
+    logger: io.deps?.logger ?? createLogger({ logLevel: options.verbose ? 'DEBUG' : undefined, defaultLevel: 'WARN' }),
     adapters: io.deps?.adapters ?? createAdapters(config, { kubeconfigPath: options.kubeconfig }),
     now: io.deps?.now,
   };
