@@ -6,8 +6,8 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: 
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue.path.length ? issue.path.join('.') : 'the document';
-  throw new BadInputError(`${what}: ${where}: ${issue.message}`);
+  const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  throw new BadInputError(`${what}: ${where}${issue.message}`);
 }
 
 /**

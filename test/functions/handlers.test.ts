@@ -1,0 +1,130 @@
+import { QUARANTINE_LABEL } from '../../shared/markers';
+import { CLUSTER, NODES } from '../support/cluster-scenario';
+import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
+import { asEventBridgeEvent } from '../helpers/eventbridge';
+import { argocdFinding } from '../helpers/findings';
+
+type Handler = (event: unknown) => Promise<any>;
+
+/** A fresh module registry is a fresh Lambda execution environment (a cold start). */
+async function coldStart(path: '../../functions/guardduty' | '../../functions/manual-playbook'): Promise<Handler> {
+  let handler: Handler | undefined;
+  await jest.isolateModulesAsync(async () => {
+    handler = (await import(path)).handler;
+  });
+  return handler as Handler;
+}
+
+describe('Lambda handlers', () => {
+  let sandbox: Sandbox;
+  const savedEnv = { ...process.env };
+
+  beforeEach(async () => {
+    sandbox = await startSandbox();
+    sandbox.aws.addSecret('eks-responder/slack', sandbox.aws.slackWebhookUrl);
+    Object.assign(process.env, { NOTIFY_TOPIC_ARN: TOPIC_ARN, SLACK_WEBHOOK_SECRET_ID: 'eks-responder/slack' });
+  });
+  afterEach(async () => {
+    await sandbox.stop();
+    process.env = { ...savedEnv };
+  });
+
+  const highSeverityEvent = () => asEventBridgeEvent(argocdFinding({ severity: 8 }));
+
+  describe('guardduty', () => {
+    it('defaults to notify mode: reports what it would do, sends it, changes nothing', async () => {
+      const handler = await coldStart('../../functions/guardduty');
+
+      const report = await handler(highSeverityEvent());
+
+      expect(report).toMatchObject({ mode: 'notify', decision: 'respond', cluster: CLUSTER });
+      expect(report.actions.filter((action: { action: string }) => action.action !== 'notify').map((action: { status: string }) => action.status)).toEqual(['planned', 'planned', 'planned']);
+      expect(sandbox.kube.mutations()).toEqual([]);
+      expect(sandbox.aws.mutations()).toEqual([]);
+      expect(sandbox.aws.callsTo('sns', 'Publish')).toHaveLength(1);
+      expect(sandbox.aws.slackMessages()).toHaveLength(1);
+      expect(sandbox.aws.callsTo('secretsmanager', 'GetSecretValue')).toHaveLength(1);
+    });
+
+    it('contains the workload in enforce mode', async () => {
+      process.env.RESPONSE_MODE = 'enforce';
+      const handler = await coldStart('../../functions/guardduty');
+
+      const report = await handler(highSeverityEvent());
+
+      expect(report.actions.every((action: { status: string }) => action.status === 'done')).toBe(true);
+      expect(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.labels).toEqual({ [QUARANTINE_LABEL]: report.incidentId });
+    });
+
+    it('reuses the cluster lookup, token and webhook secret on warm invocations', async () => {
+      const handler = await coldStart('../../functions/guardduty');
+
+      await handler(highSeverityEvent());
+      await handler(asEventBridgeEvent(argocdFinding({ severity: 8, id: 'a-second-finding' })));
+
+      expect(sandbox.aws.callsTo('eks', 'DescribeCluster')).toHaveLength(1);
+      expect(sandbox.aws.callsTo('secretsmanager', 'GetSecretValue')).toHaveLength(1);
+      expect(new Set(sandbox.kube.requests.map((request) => request.bearerToken)).size).toBe(1);
+    });
+
+    it('rejects a malformed event so it goes to the failure destination, without any call', async () => {
+      const handler = await coldStart('../../functions/guardduty');
+      const event = highSeverityEvent();
+      delete event.detail.resource;
+
+      await expect(handler(event)).rejects.toMatchObject({ name: 'BadInputError', message: 'GuardDuty finding: resource: Invalid input: expected object, received undefined' });
+      expect(sandbox.kube.requests).toEqual([]);
+      expect(sandbox.aws.calls).toEqual([]);
+    });
+
+    it('notifies, then raises a retryable error when an action failed', async () => {
+      process.env.RESPONSE_MODE = 'enforce';
+      sandbox.aws.failNext({ service: 'iam', operation: 'PutRolePolicy' }, { status: 403, code: 'AccessDenied' });
+      const handler = await coldStart('../../functions/guardduty');
+
+      await expect(handler(highSeverityEvent())).rejects.toMatchObject({ name: 'ActionFailedError', retryable: true, message: expect.stringContaining('revoke-role-sessions') });
+      expect(sandbox.aws.callsTo('sns', 'Publish')).toHaveLength(1);
+      expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBe(true);
+    });
+
+    it('refuses a Slack webhook URL in plain environment', async () => {
+      process.env.SLACK_WEBHOOK_URL = sandbox.aws.slackWebhookUrl;
+      const handler = await coldStart('../../functions/guardduty');
+
+      await expect(handler(highSeverityEvent())).rejects.toMatchObject({ name: 'ConfigError' });
+      expect(sandbox.aws.calls).toEqual([]);
+    });
+  });
+
+  describe('manual-playbook', () => {
+    it('runs a playbook on one pod in the requested mode', async () => {
+      const handler = await coldStart('../../functions/manual-playbook');
+
+      const [report] = await handler({ playbook: 'cordon-node', target: { cluster: CLUSTER, namespace: 'web', pod: 'frontend-7d4b9c8f6-m5t7z' }, mode: 'enforce', reason: 'analyst request' });
+
+      expect(report).toMatchObject({ source: 'manual', decision: 'respond', title: 'Manual playbook invocation: analyst request' });
+      expect(sandbox.kube.getObject('nodes', undefined, NODES.b.name)?.spec.unschedulable).toBe(true);
+      expect(sandbox.kube.getObject('pods', 'web', 'frontend-7d4b9c8f6-m5t7z')?.metadata.labels).toHaveProperty('app', 'frontend');
+    });
+
+    it('runs a playbook on the findings of an event, defaulting to the configured mode', async () => {
+      const handler = await coldStart('../../functions/manual-playbook');
+
+      const [report] = await handler({ playbook: 'quarantine', event: highSeverityEvent() });
+
+      expect(report.mode).toBe('notify');
+      expect(sandbox.kube.mutations()).toEqual([]);
+    });
+
+    it.each([
+      [{ playbook: 'quarantine' }, 'manual playbook request: give exactly one of "event" or "target"'],
+      [{ playbook: 'delete-cluster', target: { cluster: CLUSTER, namespace: 'web', pod: 'x' } }, /^manual playbook request: playbook: /],
+      [{ playbook: 'quarantine', target: { cluster: CLUSTER, namespace: 'Web!', pod: 'x' } }, /^manual target: namespace: /],
+    ])('rejects %j', async (payload, message) => {
+      const handler = await coldStart('../../functions/manual-playbook');
+
+      await expect(handler(payload)).rejects.toMatchObject({ name: 'BadInputError', message });
+      expect(sandbox.kube.requests).toEqual([]);
+    });
+  });
+});
