@@ -81,11 +81,14 @@ export const isolatePod: Action<PodTarget, IsolationChange> = {
       return { skip: `already isolated (incident ${context.incidentId})` };
     }
     const original = labelsWithoutMarker(pod.labels);
-    const detachedFrom = admittingPoliciesFor(others, original).map((policy) => policy.metadata.name);
+    const narrowed = new Set(stillAdmitting.map((policy) => policy.name));
+    const detachedFrom = admittingPoliciesFor(others, original)
+      .map((policy) => policy.metadata.name)
+      .filter((name) => !narrowed.has(name));
     const steps = [
       policyExists ? undefined : `create NetworkPolicy ${policyName} (deny all ingress and egress)`,
       marker ? undefined : `replace ${Object.keys(original).length} labels with ${QUARANTINE_LABEL}=${context.incidentId} (originals kept in ${ORIGINAL_LABELS_ANNOTATION})`,
-      detachedFrom.length ? `which detaches it from admitting policies ${detachedFrom.join(', ')}` : undefined,
+      detachedFrom.length ? `which takes it out of admitting policies ${detachedFrom.join(', ')}` : undefined,
       stillAdmitting.length ? `exclude quarantined pods from policies ${names(stillAdmitting)} that select pods without labels` : undefined,
     ].filter(Boolean);
     return {
