@@ -220,10 +220,18 @@ export class ClientNodeKubernetes implements KubernetesPort {
     return node && toNode(node);
   }
 
-  async patchPodMetadata(namespace: string, name: string, patch: MetadataPatch, resourceVersion?: string): Promise<KubePod> {
-    // Carrying resourceVersion makes the merge patch conditional: a pod changed since we read it answers 409.
-    const body = { metadata: { ...patch, ...(resourceVersion ? { resourceVersion } : {}) } };
-    const pod = await this.call(`patch pod ${namespace}/${name}`, () => this.core.patchNamespacedPod({ namespace, name, body }, mergePatch));
+  async replacePodLabels(
+    namespace: string,
+    name: string,
+    change: { expectedLabels: Record<string, string>; labels: Record<string, string>; annotations: Record<string, string> },
+  ): Promise<KubePod> {
+    // `add` on an existing member replaces it and creates a missing one, so it works with or without labels.
+    const operations: JsonPatchOperation[] = [
+      ...(Object.keys(change.expectedLabels).length ? [{ op: 'test' as const, path: '/metadata/labels', value: change.expectedLabels }] : []),
+      { op: 'add', path: '/metadata/labels', value: change.labels },
+      { op: 'add', path: '/metadata/annotations', value: change.annotations },
+    ];
+    const pod = await this.call(`patch pod ${namespace}/${name}`, () => this.core.patchNamespacedPod({ namespace, name, body: operations }, jsonPatch));
     return toPod(pod);
   }
 

@@ -93,7 +93,12 @@ export interface KubernetesPort {
   readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined>;
   listServiceAccounts(): Promise<KubeServiceAccount[]>;
   readNode(name: string): Promise<KubeNode | undefined>;
-  patchPodMetadata(namespace: string, name: string, patch: MetadataPatch, resourceVersion?: string): Promise<KubePod>;
+  /**
+   * Replaces the pod's labels and annotations (pass the complete new maps) in one JSON patch
+   * that first tests the labels are still `expectedLabels`: a pod relabelled since it was read
+   * is refused (422), while status churn, which keeps changing resourceVersion, does not matter.
+   */
+  replacePodLabels(namespace: string, name: string, change: { expectedLabels: Record<string, string>; labels: Record<string, string>; annotations: Record<string, string> }): Promise<KubePod>;
   listNetworkPolicies(namespace: string): Promise<KubeNetworkPolicy[]>;
   /** Returns false when a policy of that name already exists. */
   createNetworkPolicy(policy: KubeNetworkPolicy): Promise<boolean>;

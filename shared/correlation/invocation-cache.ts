@@ -24,9 +24,9 @@ export function cacheReadsForInvocation(kube: KubernetesPort): KubernetesPort {
     readServiceAccount: (namespace, name) => once(`sa/${namespace}/${name}`, () => kube.readServiceAccount(namespace, name)),
     listServiceAccounts: () => once('sa-list', () => kube.listServiceAccounts()),
     readNode: (name) => once(`node/${name}`, () => kube.readNode(name)),
-    patchPodMetadata: (namespace, name, patch, resourceVersion) => {
+    replacePodLabels: (namespace, name, change) => {
       memo.delete(`pod/${namespace}/${name}`);
-      return kube.patchPodMetadata(namespace, name, patch, resourceVersion);
+      return kube.replacePodLabels(namespace, name, change);
     },
     listNetworkPolicies: (namespace) => once(`netpol-list/${namespace}`, () => kube.listNetworkPolicies(namespace)),
     createNetworkPolicy: (policy) => {

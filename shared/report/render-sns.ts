@@ -6,7 +6,8 @@ import { severityLabel } from './severity';
 
 /** SNS subjects: ASCII, no line breaks, at most 100 characters. */
 function subjectOf(report: IncidentReport): string {
-  const subject = `[eks-responder] ${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'} (${report.decision})`;
+  // The decision comes first so truncation never hides it; the sender already says eks-responder.
+  const subject = `[${report.decision}] ${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
   return subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 }
 

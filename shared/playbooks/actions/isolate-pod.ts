@@ -104,19 +104,16 @@ export const isolatePod: Action<PodTarget, IsolationChange> = {
     const original = labelsWithoutMarker(pod.labels);
     const relabel = pod.labels[QUARANTINE_LABEL]
       ? Promise.resolve()
-      : kube.patchPodMetadata(
-          target.namespace,
-          target.pod,
-          {
-            labels: { ...Object.fromEntries(Object.keys(original).map((key) => [key, null])), [QUARANTINE_LABEL]: context.incidentId },
-            annotations: {
-              [ORIGINAL_LABELS_ANNOTATION]: JSON.stringify(original),
-              [INCIDENT_ANNOTATION]: context.incidentId,
-              [CHANGED_AT_ANNOTATION]: context.now.toISOString(),
-            },
+      : kube.replacePodLabels(target.namespace, target.pod, {
+          expectedLabels: pod.labels,
+          labels: { [QUARANTINE_LABEL]: context.incidentId },
+          annotations: {
+            ...pod.annotations,
+            [ORIGINAL_LABELS_ANNOTATION]: JSON.stringify(original),
+            [INCIDENT_ANNOTATION]: context.incidentId,
+            [CHANGED_AT_ANNOTATION]: context.now.toISOString(),
           },
-          pod.resourceVersion,
-        );
+        });
     // Policy and label go out together: isolation holds as soon as both have landed.
     const [created] = await Promise.all([
       change.createPolicy ? kube.createNetworkPolicy(quarantinePolicy(target.namespace, context.incidentId, context.now)) : Promise.resolve(false),
