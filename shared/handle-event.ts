@@ -1,4 +1,4 @@
-import { ActionFailedError, BadInputError } from './errors';
+import { ActionFailedError } from './errors';
 import type { IncidentReport } from './model';
 import { hasFailures, respond, type PipelineDeps, type RespondOptions } from './pipeline';
 import { normalizeEvent } from './sources';
@@ -21,5 +21,3 @@ export function raiseOnFailure(report: IncidentReport): IncidentReport {
   }
   return report;
 }
-
-export { BadInputError };

@@ -2,8 +2,6 @@ import {
   DescribeNodegroupCommand,
   DescribePodIdentityAssociationCommand,
   EKSClient,
-  ListNodegroupsCommand,
-  ListPodIdentityAssociationsCommand,
   paginateListNodegroups,
   paginateListPodIdentityAssociations,
 } from '@aws-sdk/client-eks';
@@ -58,10 +56,6 @@ export class SdkEks implements EksPort {
     return described.map((result) => result.nodegroup?.nodeRole).filter((role): role is string => Boolean(role));
   }
 }
-
-// Referenced so bundlers keep the command classes the paginators use.
-void ListNodegroupsCommand;
-void ListPodIdentityAssociationsCommand;
 
 export class SdkIam implements IamPort {
   // IAM is a global service: one client, in the partition's home region.

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Adapters, KubernetesPort } from '../adapters/ports';
 import type { ResponderConfig } from '../config';
-import type { ActionRecord, Finding, IncidentReport, Targets } from '../model';
+import type { Finding, IncidentReport, Targets } from '../model';
 
 /** Containment changes clusters and roles; notification only tells people. The runner gates them differently. */
 export type ActionKind = 'containment' | 'notification';
@@ -56,5 +56,3 @@ export interface Action<TTarget = unknown, TChange = unknown> {
 }
 
 export type AnyAction = Action<any, any>;
-
-export type RecordList = ActionRecord[];
