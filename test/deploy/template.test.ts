@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { loadAllYaml } from '@kubernetes/client-node';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { loadConfig } from '../../shared/config';
 import { ACTIONS } from '../../shared/playbooks/registry';
 import { normalizeEvent } from '../../shared/sources';
+import { grantedPermissions, loadRbacManifest } from '../helpers/rbac';
 
 const ROOT = join(__dirname, '..', '..');
 const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
@@ -404,14 +404,8 @@ describe('deploy/rbac.yaml', () => {
   let granted: Set<string>;
 
   beforeAll(() => {
-    documents = loadAllYaml(readFileSync(join(ROOT, 'deploy', 'rbac.yaml'), 'utf8'));
-    role = documents.find((document) => document.kind === 'ClusterRole');
-    binding = documents.find((document) => document.kind === 'ClusterRoleBinding');
-    granted = new Set<string>(
-      role.rules.flatMap((rule: Json) =>
-        rule.apiGroups.flatMap((group: string) => rule.resources.flatMap((resource: string) => rule.verbs.map((verb: string) => `${group}/${resource}:${verb}`))),
-      ),
-    );
+    ({ documents, role, binding } = loadRbacManifest());
+    granted = grantedPermissions(role);
   });
 
   it('holds a valid ClusterRole and ClusterRoleBinding', () => {

@@ -1,0 +1,134 @@
+// Runs the responder's command-line scenarios against the sandbox and checks the Kubernetes
+// requests they made against deploy/rbac.yaml: every request is allowed by the ClusterRole, and
+// every permission the ClusterRole grants is used by some scenario (no unused grants).
+import { join } from 'node:path';
+import { runCommand } from '../helpers/cli';
+import { ARGOCD_FINDING, EVENTS_DIR } from '../helpers/events';
+import { argocdFinding } from '../helpers/findings';
+import { grantedPermissions, loadRbacManifest, permissionKey } from '../helpers/rbac';
+import { CLUSTER, NODES } from '../support/cluster-scenario';
+import { ownerReferenceTo, type KubeApiServer, type KubeObject, type RecordedRequest } from '../support/kube-api-server';
+import { startSandbox, type Sandbox } from '../support/sandbox';
+
+const argocdFile = join(EVENTS_DIR, ARGOCD_FINDING);
+
+function pod(namespace: string, name: string, labels: Record<string, string>, owner: KubeObject): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace, name, labels, ownerReferences: [ownerReferenceTo(owner)] },
+    spec: { nodeName: NODES.b.name, serviceAccountName: 'default', containers: [{ name: 'app', image: 'public.ecr.aws/docker/library/postgres:16' }] },
+    status: { phase: 'Running' },
+  };
+}
+
+/**
+ * The sandbox has no StatefulSet or CronJob; these scenarios add one each (names invented here,
+ * not samples) so the owner walks through statefulsets, cronjobs and jobs are exercised.
+ */
+function seedControllers(kube: KubeApiServer): void {
+  kube.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'data' } }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'data', name: 'default' } });
+  const [statefulSet] = kube.seed({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { namespace: 'data', name: 'postgres' },
+    spec: { selector: { matchLabels: { app: 'postgres' } }, template: { metadata: { labels: { app: 'postgres' } } } },
+  });
+  const [cronJob] = kube.seed({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { namespace: 'data', name: 'backup' },
+    spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { metadata: { labels: { app: 'backup' } } } } } },
+  });
+  const [job] = kube.seed({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { namespace: 'data', name: 'backup-28930000', labels: { app: 'backup' }, ownerReferences: [ownerReferenceTo(cronJob)] },
+    spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'x' } } },
+  });
+  kube.seed(pod('data', 'postgres-0', { app: 'postgres' }, statefulSet), pod('data', 'backup-28930000-7xk2p', { app: 'backup' }, job));
+}
+
+const workload = (Name: string, Type: string, Namespace: string) => argocdFinding({ severity: 8, workload: { Name, Type, Namespace } });
+const protectedPod = ['playbook', 'quarantine', '--cluster', CLUSTER, '--namespace', 'kube-system', '--pod', 'aws-node-4lhp7', '--mode', 'enforce', '--json'];
+
+/** What a user runs: the CLI scenarios of test/shared/cli/respond.test.ts, in enforce mode where they change things. */
+const SCENARIOS: { name: string; args: string[]; stdin?: string; twice?: boolean; kubeconfig?: boolean }[] = [
+  { name: 'quarantine the argocd pod (and again: already done)', args: ['playbook', 'quarantine', '--event', argocdFile, '--mode', 'enforce', '--json'], twice: true },
+  { name: 'contain a Deployment', args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: workload('frontend', 'deployments', 'web') },
+  { name: 'contain a DaemonSet', args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: workload('node-agent', 'daemonsets', 'monitoring') },
+  { name: 'contain a StatefulSet', args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: workload('postgres', 'statefulsets', 'data') },
+  { name: 'contain a CronJob', args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: workload('backup', 'cronjobs', 'data') },
+  { name: "contain a service account's pods", args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: argocdFinding({ severity: 8, workload: null, username: 'system:serviceaccount:web:frontend' }) },
+  { name: 'cordon a node identity', args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: argocdFinding({ severity: 8, workload: null, username: `system:node:${NODES.b.name}` }) },
+  { name: 'refuse a protected pod', args: protectedPod },
+  { name: 'contain a protected pod when allowed', args: [...protectedPod, '--allow-protected'] },
+  { name: 'plan a pod through a kubeconfig', args: ['playbook', 'quarantine', '--event', argocdFile, '--json'], kubeconfig: true },
+];
+
+interface Outcome {
+  name: string;
+  codes: number[];
+  statuses: string[];
+  targets: number;
+  requests: RecordedRequest[];
+}
+
+async function runScenario(scenario: (typeof SCENARIOS)[number]): Promise<Outcome> {
+  const sandbox: Sandbox = await startSandbox();
+  try {
+    seedControllers(sandbox.kube);
+    const args = scenario.kubeconfig ? [...scenario.args, '--kubeconfig', sandbox.kubeconfigPath] : scenario.args;
+    const runs = [];
+    for (let i = 0; i < (scenario.twice ? 2 : 1); i++) runs.push(await runCommand(args, sandbox.env, scenario.stdin));
+    return {
+      name: scenario.name,
+      codes: runs.map((run) => run.code),
+      statuses: runs.flatMap((run) => run.reports.flatMap((report) => report.actions.map((action) => action.status))),
+      targets: Math.min(...runs.map((run) => run.reports[0]?.targets.length ?? 0)),
+      requests: [...sandbox.kube.requests],
+    };
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+const permissionOf = (request: RecordedRequest) => permissionKey(request.group, request.subresource ? `${request.resource}/${request.subresource}` : request.resource, request.verb);
+
+describe('deploy/rbac.yaml against the requests the responder makes', () => {
+  const granted = grantedPermissions(loadRbacManifest().role);
+  const outcomes: Outcome[] = [];
+  // Discovery (/api, /apis, /version) is readable by every authenticated user through the
+  // default system:discovery ClusterRole, so it needs no rule here.
+  const used = () => new Set(outcomes.flatMap((outcome) => outcome.requests.filter((request) => request.verb !== 'discovery').map(permissionOf)));
+
+  beforeAll(async () => {
+    // One fresh sandbox per scenario, one after the other: each sandbox points the process's AWS environment at itself.
+    for (const scenario of SCENARIOS) outcomes.push(await runScenario(scenario));
+  }, 60_000);
+
+  it.each(SCENARIOS.map((scenario) => scenario.name))('runs "%s" to completion on its targets, without failed actions', (name) => {
+    const outcome = outcomes.find((item) => item.name === name)!;
+    expect(outcome.codes.every((code) => code === 0)).toBe(true);
+    expect(outcome.targets).toBeGreaterThan(0);
+    expect(outcome.statuses).not.toContain('failed');
+    expect(outcome.requests.length).toBeGreaterThan(0);
+  });
+
+  it('makes only requests the ClusterRole allows', () => {
+    const denied = outcomes.flatMap((outcome) =>
+      outcome.requests.filter((request) => request.verb !== 'discovery' && !granted.has(permissionOf(request))).map((request) => `${outcome.name}: ${request.method} ${permissionOf(request)}`),
+    );
+    expect(denied).toEqual([]);
+  });
+
+  it('uses every permission the ClusterRole grants', () => {
+    const usedPermissions = used();
+    expect([...granted].filter((permission) => !usedPermissions.has(permission))).toEqual([]);
+  });
+
+  it('changes the cluster in the scenarios that enforce', () => {
+    const writes = outcomes.flatMap((outcome) => outcome.requests.filter((request) => ['create', 'patch', 'update', 'delete'].includes(request.verb)));
+    expect(new Set(writes.map(permissionOf))).toEqual(new Set(['/pods:patch', '/nodes:patch', 'networking.k8s.io/networkpolicies:create', 'networking.k8s.io/networkpolicies:patch']));
+  });
+});
