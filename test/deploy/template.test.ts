@@ -273,15 +273,56 @@ describe('packaged CloudFormation template', () => {
     expect(resolve(t, fn('guardduty').Properties.Environment.Variables).SLACK_WEBHOOK_SECRET_ID).toBe(slackSecret() || undefined);
   });
 
-  it('keeps iam:PutRolePolicy off the responder roles themselves', () => {
+  it('denies each function any change to the responder itself', () => {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${service === 'iam' ? '' : REGION}:${ACCOUNT}:${resource}`;
+    const expected = [
+      {
+        resource: arn('iam', 'role/eks-responder/*'),
+        actions: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary'],
+      },
+      { resource: 'ref:NotifyTopic', actions: ['sns:DeleteTopic', 'sns:SetTopicAttributes'] },
+      { resource: arn('events', 'rule/eks-responder-dev-*'), actions: ['events:DeleteRule', 'events:DisableRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets'] },
+      { resource: ['getatt:RuleDeadLetterQueue.Arn', 'getatt:FailureQueue.Arn'], actions: ['sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:DeleteQueue', 'sqs:SetQueueAttributes'] },
+      {
+        resource: arn('lambda', 'function:eks-responder-dev-*'),
+        actions: [
+          'lambda:DeleteFunction',
+          'lambda:UpdateFunctionCode',
+          'lambda:UpdateFunctionConfiguration',
+          'lambda:PutFunctionConcurrency',
+          'lambda:DeleteFunctionConcurrency',
+          'lambda:PutFunctionEventInvokeConfig',
+          'lambda:UpdateFunctionEventInvokeConfig',
+          'lambda:DeleteFunctionEventInvokeConfig',
+          'lambda:RemovePermission',
+        ],
+      },
+      { resource: arn('logs', 'log-group:/aws/lambda/eks-responder-dev-*'), actions: ['logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy'] },
+    ];
     for (const name of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
-      const role = t.Resources[roleOf(name)];
-      expect(role.Properties.Path).toBe('/eks-responder/');
       const denies = statementsOf(t, roleOf(name)).filter(({ statement }) => statement.Effect === 'Deny');
-      expect(denies.map(({ statement }) => ({ action: asList(statement.Action), resource: resolve(t, statement.Resource) }))).toEqual([
-        { action: ['iam:PutRolePolicy'], resource: `arn:aws:iam::${ACCOUNT}:role${role.Properties.Path}*` },
-      ]);
+      expect(denies.every(({ deployed: live }) => live)).toBe(true);
+      expect(denies.map(({ statement }) => ({ resource: resolve(t, statement.Resource), actions: asList(statement.Action) }))).toEqual(expected);
     }
+  });
+
+  it('aims the self-protection denies at the resources the stack really creates', () => {
+    const covers = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`).test(value);
+    const denied = (action: string) =>
+      statementsOf(t, roleOf('guardduty'))
+        .filter(({ statement }) => statement.Effect === 'Deny' && asList(statement.Action).includes(action))
+        .flatMap(({ statement }) => asList(resolve(t, statement.Resource)).flat() as string[]);
+    for (const [id, role] of ofType(t, 'AWS::IAM::Role')) {
+      expect({ id, covered: denied('iam:PutRolePolicy').some((pattern) => covers(pattern, `arn:aws:iam::${ACCOUNT}:role${role.Properties.Path}${resolve(t, role.Properties.RoleName)}`)) }).toEqual({ id, covered: true });
+    }
+    for (const [id, rule] of ofType(t, 'AWS::Events::Rule')) {
+      expect({ id, covered: denied('events:DisableRule').some((pattern) => covers(pattern, `arn:aws:events:${REGION}:${ACCOUNT}:rule/${rule.Properties.Name}`)) }).toEqual({ id, covered: true });
+    }
+    for (const [id, fn] of ofType(t, 'AWS::Lambda::Function')) {
+      expect({ id, covered: denied('lambda:DeleteFunction').some((pattern) => covers(pattern, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn.Properties.FunctionName}`)) }).toEqual({ id, covered: true });
+    }
+    expect(denied('sqs:PurgeQueue').sort()).toEqual(ofType(t, 'AWS::SQS::Queue').map(([id]) => `getatt:${id}.Arn`).sort());
+    expect(denied('sns:DeleteTopic')).toEqual(ofType(t, 'AWS::SNS::Topic').map(([id]) => `ref:${id}`));
   });
 
   it('routes GuardDuty Finding events about EKS to the guardduty function', () => {
