@@ -1,161 +1,35 @@
-// Packages the service once with osls (no AWS credentials) and checks the CloudFormation template
-// it would deploy: least-privilege roles, the GuardDuty rule, retries and failure queues. Also
-// checks deploy/rbac.yaml against what the playbook actions declare.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+// Packages the service with osls (no AWS credentials) twice, side by side: with the default
+// parameters, checked here (least-privilege roles, self-protection, the GuardDuty rule, retries
+// and failure queues), and with every option set, checked by template-options.ts.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../../shared/config';
 import { ACTIONS } from '../../shared/playbooks/registry';
 import { normalizeEvent } from '../../shared/sources';
-import { grantedPermissions, loadRbacManifest } from '../helpers/rbac';
-
-const ROOT = join(__dirname, '..', '..');
-const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
-
-type Json = any;
-interface Resource {
-  Type: string;
-  Condition?: string;
-  Properties: Json;
-}
-interface Template {
-  Resources: Record<string, Resource>;
-  Conditions?: Record<string, Json>;
-  Outputs: Record<string, { Value: Json }>;
-}
-
-/** Top-level entries the packaging copy leaves out (dependencies are linked, outputs rebuilt). */
-const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'coverage', 'dist', '.eks-responder']);
-
-/**
- * `EKS_RESPONDER_TEMPLATE` reuses a template `npm run package` already wrote with the default
- * stage, region and params the assertions expect (.serverless/cloudformation-template-update-stack.json).
- * Otherwise the service is packaged from a temporary copy: osls always empties the service's own
- * `.serverless` first, even with `--package DIR`, so packaging in place would wipe the artifacts
- * of an earlier `npm run package`.
- */
-function loadTemplate(): Template {
-  const prebuilt = process.env.EKS_RESPONDER_TEMPLATE;
-  if (prebuilt && existsSync(prebuilt)) return JSON.parse(readFileSync(prebuilt, 'utf8'));
-  const dir = mkdtempSync(join(tmpdir(), 'eks-responder-package-'));
-  cpSync(ROOT, dir, { recursive: true, filter: (source) => dirname(source) !== ROOT || !NOT_COPIED.has(basename(source)) });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  // No credentials of any kind: packaging must work offline on a fresh machine.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)$/.test(key)));
-  Object.assign(env, { CI: 'true', AWS_CONFIG_FILE: join(dir, 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials') });
-  try {
-    execFileSync('npx', ['--no', 'serverless', 'package'], { cwd: dir, env, stdio: 'pipe', timeout: 110_000 });
-    return JSON.parse(readFileSync(join(dir, '.serverless', TEMPLATE_FILE), 'utf8'));
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`serverless package failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// ---- CloudFormation intrinsics, resolved with fixed pseudo parameters -----------------------
-
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
-const NO_VALUE = Symbol('AWS::NoValue');
-
-/** Resource references become `ref:Id` / `getatt:Id.Attr`; unknown intrinsics fail the test. */
-function resolve(t: Template, value: Json): Json {
-  if (Array.isArray(value)) return value.map((item) => resolve(t, item)).filter((item) => item !== NO_VALUE);
-  if (value === null || typeof value !== 'object') return value;
-  const keys = Object.keys(value);
-  const [key] = keys;
-  if (keys.length !== 1 || !(key === 'Ref' || key.startsWith('Fn::'))) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(t, v)]).filter(([, v]) => v !== NO_VALUE));
-  }
-  const arg = value[key];
-  const known = (id: string) => {
-    if (!t.Resources[id]) throw new Error(`reference to unknown resource ${id}`);
-    return id;
-  };
-  const name = (ref: string) => (ref === 'AWS::NoValue' ? NO_VALUE : (PSEUDO[ref] ?? `ref:${known(ref)}`));
-  switch (key) {
-    case 'Ref':
-      return name(arg);
-    case 'Fn::GetAtt':
-      return `getatt:${known(arg[0])}.${arg[1]}`;
-    case 'Fn::Join':
-      // CloudFormation refuses functions in the delimiter (and in the Fn::Sub string below).
-      if (typeof arg[0] !== 'string') throw new Error('Fn::Join delimiter must be a literal string');
-      return (resolve(t, arg[1]) as string[]).join(arg[0]);
-    case 'Fn::Split':
-      return (resolve(t, arg[1]) as string).split(resolve(t, arg[0]));
-    case 'Fn::If':
-      return condition(t, arg[0]) ? resolve(t, arg[1]) : resolve(t, arg[2]);
-    case 'Fn::Sub': {
-      const [text, vars] = typeof arg === 'string' ? [arg, {}] : [arg[0], resolve(t, arg[1])];
-      if (typeof text !== 'string') throw new Error('Fn::Sub string must be a literal string');
-      return (text as string).replace(/\$\{([^}!]+)\}/g, (_, ref: string) =>
-        ref in vars ? vars[ref] : ref.includes('.') ? resolve(t, { 'Fn::GetAtt': ref.split('.') }) : String(name(ref)),
-      );
-    }
-    default:
-      throw new Error(`unsupported intrinsic ${key}`);
-  }
-}
-
-function condition(t: Template, nameOrExpr: Json): boolean {
-  const expr = typeof nameOrExpr === 'string' ? t.Conditions?.[nameOrExpr] : nameOrExpr;
-  if (expr === undefined) throw new Error(`unknown condition ${nameOrExpr}`);
-  const [key] = Object.keys(expr);
-  const arg = expr[key];
-  if (key === 'Fn::Equals') return JSON.stringify(resolve(t, arg[0])) === JSON.stringify(resolve(t, arg[1]));
-  if (key === 'Fn::Not') return !condition(t, arg[0]);
-  if (key === 'Fn::And') return arg.every((item: Json) => condition(t, item));
-  if (key === 'Fn::Or') return arg.some((item: Json) => condition(t, item));
-  if (key === 'Condition') return condition(t, arg);
-  throw new Error(`unsupported condition ${key}`);
-}
-
-const deployed = (t: Template, resource: Resource) => resource.Condition === undefined || condition(t, resource.Condition);
-const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, resource]) => resource.Type === type && deployed(t, resource));
-const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-// ---- IAM -------------------------------------------------------------------------------------
-
-interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action?: string | string[];
-  NotAction?: unknown;
-  Resource?: Json;
-  NotResource?: unknown;
-}
-
-/** Statements that reach a role: its inline policies and every AWS::IAM::Policy naming it, deployed or conditional. */
-function statementsOf(t: Template, roleId: string): { statement: Statement; deployed: boolean }[] {
-  const role = t.Resources[roleId];
-  const inline = (role.Properties.Policies ?? []).flatMap((policy: Json) => policy.PolicyDocument.Statement);
-  const attached = Object.values(t.Resources)
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles.some((ref: Json) => ref.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement.map((statement: Statement) => ({ statement, deployed: deployed(t, policy) })));
-  return [...inline.map((statement: Statement) => ({ statement, deployed: true })), ...attached];
-}
-
-/** Allowed action -> resolved resources. */
-function grantsOf(t: Template, roleId: string): Map<string, string[]> {
-  const grants = new Map<string, string[]>();
-  for (const { statement } of statementsOf(t, roleId).filter(({ statement }) => statement.Effect === 'Allow')) {
-    for (const action of asList(statement.Action ?? [])) grants.set(action, [...(grants.get(action) ?? []), ...asList(resolve(t, statement.Resource)).flat()].sort());
-  }
-  return grants;
-}
-
-/** AWS does not allow these to be scoped to a resource; none is used today. */
-const UNSCOPABLE_ACTIONS = new Set<string>();
+import {
+  ACCOUNT,
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  REGION,
+  ROOT,
+  UNSCOPABLE_ACTIONS,
+  asList,
+  condition,
+  covers,
+  grantsOf,
+  loadTemplate,
+  ofType,
+  resolve,
+  roleOf as roleOfIn,
+  statementsOf,
+  wildcardViolations,
+  type FunctionName,
+  type Json,
+  type Template,
+} from './cloudformation';
+import { describeTemplateWithOptions, OPTION_PARAMS } from './template-options';
 
 const EKS = `arn:aws:eks:${REGION}:${ACCOUNT}`;
-const FUNCTIONS = { guardduty: 'GuarddutyLambdaFunction', manualPlaybook: 'ManualPlaybookLambdaFunction' } as const;
 
 /** What each function may do: the AWS calls of shared/adapters, its own logs, its failure queue. */
 function expectedGrants(functionName: string, slackSecret: string): Record<string, string[]> {
@@ -203,10 +77,21 @@ function guardDutySamples(): { file: string; event: Json }[] {
 
 // ---- tests -----------------------------------------------------------------------------------
 
+let defaults: Template;
+let withOptions: Template;
+
+beforeAll(async () => {
+  [defaults, withOptions] = await Promise.all([loadTemplate(), loadTemplate(OPTION_PARAMS)]);
+}, 120_000);
+
+describe('packaged CloudFormation template with every option set', () => {
+  describeTemplateWithOptions(() => withOptions);
+});
+
 describe('packaged CloudFormation template', () => {
   let t: Template;
-  const fn = (name: keyof typeof FUNCTIONS) => t.Resources[FUNCTIONS[name]];
-  const roleOf = (name: keyof typeof FUNCTIONS): string => fn(name).Properties.Role['Fn::GetAtt'][0];
+  const fn = (name: FunctionName) => t.Resources[FUNCTIONS[name]];
+  const roleOf = (name: FunctionName): string => roleOfIn(t, name);
   const rule = () => {
     const rules = ofType(t, 'AWS::Events::Rule').filter(([, r]) => r.Properties.Targets.some((target: Json) => resolve(t, target.Arn) === `getatt:${FUNCTIONS.guardduty}.Arn`));
     expect(rules).toHaveLength(1);
@@ -215,8 +100,8 @@ describe('packaged CloudFormation template', () => {
   const slackSecret = () => resolve(t, t.Resources.SlackSecretPolicy.Properties.PolicyDocument.Statement[0].Resource);
 
   beforeAll(() => {
-    t = loadTemplate();
-  }, 120_000);
+    t = defaults;
+  });
 
   it('declares exactly the two functions, each on nodejs22.x arm64 with its limits', () => {
     const functions = ofType(t, 'AWS::Lambda::Function');
@@ -230,7 +115,7 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('gives each function its own role and deploys no other role', () => {
-    const roles = Object.keys(FUNCTIONS).map((name) => roleOf(name as keyof typeof FUNCTIONS));
+    const roles = FUNCTION_NAMES.map((name) => roleOf(name));
     expect(new Set(roles).size).toBe(roles.length);
     expect(ofType(t, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual([...roles].sort());
     for (const role of roles) {
@@ -241,22 +126,11 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('grants no wildcard action and no Resource "*" in any policy', () => {
-    const roles = ofType(t, 'AWS::IAM::Role').map(([id]) => id);
-    for (const { statement, deployed: live } of roles.flatMap((role) => statementsOf(t, role))) {
-      expect(statement.NotAction).toBeUndefined();
-      expect(statement.NotResource).toBeUndefined();
-      for (const action of asList(statement.Action ?? [])) {
-        expect(action).not.toContain('*');
-        expect(action.toLowerCase().startsWith('iam:*')).toBe(false);
-      }
-      if (!live) continue;
-      const resources = asList(resolve(t, statement.Resource)).flat();
-      expect(resources.length).toBeGreaterThan(0);
-      if (resources.includes('*')) expect(asList(statement.Action ?? []).filter((action) => !UNSCOPABLE_ACTIONS.has(action))).toEqual([]);
-    }
+    expect(wildcardViolations(t)).toEqual([]);
+    expect(FUNCTION_NAMES.flatMap((name) => [...grantsOf(t, roleOf(name)).keys()]).filter((action) => UNSCOPABLE_ACTIONS.has(action))).toEqual([]);
   });
 
-  it.each(Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[])('grants %s exactly the actions the responder calls, scoped', (name) => {
+  it.each(FUNCTION_NAMES)('grants %s exactly the actions the responder calls, scoped', (name) => {
     const grants = grantsOf(t, roleOf(name));
     const expected = expectedGrants(name, slackSecret());
     expect([...grants.keys()].sort()).toEqual(Object.keys(expected).sort());
@@ -299,7 +173,7 @@ describe('packaged CloudFormation template', () => {
       },
       { resource: arn('logs', 'log-group:/aws/lambda/eks-responder-dev-*'), actions: ['logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy'] },
     ];
-    for (const name of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
+    for (const name of FUNCTION_NAMES) {
       const denies = statementsOf(t, roleOf(name)).filter(({ statement }) => statement.Effect === 'Deny');
       expect(denies.every(({ deployed: live }) => live)).toBe(true);
       expect(denies.map(({ statement }) => ({ resource: resolve(t, statement.Resource), actions: asList(statement.Action) }))).toEqual(expected);
@@ -307,7 +181,6 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('aims the self-protection denies at the resources the stack really creates', () => {
-    const covers = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`).test(value);
     const denied = (action: string) =>
       statementsOf(t, roleOf('guardduty'))
         .filter(({ statement }) => statement.Effect === 'Deny' && asList(statement.Action).includes(action))
@@ -372,7 +245,7 @@ describe('packaged CloudFormation template', () => {
     expect(permissions).toContainEqual({ Action: 'lambda:InvokeFunction', FunctionName: `getatt:${FUNCTIONS.guardduty}.Arn`, Principal: 'events.amazonaws.com', SourceArn: ruleArn });
   });
 
-  it.each(Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[])('sends failed async invocations of %s to an SQS queue', (name) => {
+  it.each(FUNCTION_NAMES)('sends failed async invocations of %s to an SQS queue', (name) => {
     const configs = ofType(t, 'AWS::Lambda::EventInvokeConfig').filter(([, config]) => config.Properties.FunctionName.Ref === FUNCTIONS[name]);
     expect(configs).toHaveLength(1);
     const [, { Properties: config }] = configs[0];
@@ -390,7 +263,7 @@ describe('packaged CloudFormation template', () => {
 
   it('passes the KMS-encrypted topic as NOTIFY_TOPIC_ARN and an environment the Lambda config accepts', () => {
     expect(t.Resources.NotifyTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
-    for (const name of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
+    for (const name of FUNCTION_NAMES) {
       const variables = fn(name).Properties.Environment.Variables;
       expect(variables.NOTIFY_TOPIC_ARN).toEqual({ Ref: 'NotifyTopic' });
       expect(variables).not.toHaveProperty('SLACK_WEBHOOK_URL');
@@ -404,77 +277,5 @@ describe('packaged CloudFormation template', () => {
     expect(resolve(t, t.Outputs.NotifyTopicArn.Value)).toBe('ref:NotifyTopic');
     expect(resolve(t, t.Outputs.GuarddutyRoleArn.Value)).toBe(`getatt:${roleOf('guardduty')}.Arn`);
     expect(resolve(t, t.Outputs.ManualPlaybookRoleArn.Value)).toBe(`getatt:${roleOf('manualPlaybook')}.Arn`);
-  });
-});
-
-describe('deploy/eks-arns.js', () => {
-  type ArnList = (context: { resolveVariable: (name: string) => Promise<string> }) => Promise<{ 'Fn::Sub': string }[]>;
-  // Plain CommonJS read by osls at package time, so the test loads it the same way.
-  const eksArns = require('../../deploy/eks-arns.js') as Record<'clusters' | 'podIdentityAssociations' | 'nodegroups', ArnList>;
-  const withClusterNames = (value: string) => ({
-    resolveVariable: async (name: string) => {
-      expect(name).toBe('param:clusterNames');
-      return value;
-    },
-  });
-  const prefix = 'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}';
-
-  it('gives one ARN per named cluster for each EKS resource type', async () => {
-    const context = withClusterNames('prod, staging,prod');
-    await expect(eksArns.clusters(context)).resolves.toEqual([{ 'Fn::Sub': `${prefix}:cluster/prod` }, { 'Fn::Sub': `${prefix}:cluster/staging` }]);
-    await expect(eksArns.podIdentityAssociations(context)).resolves.toEqual([
-      { 'Fn::Sub': `${prefix}:podidentityassociation/prod/*` },
-      { 'Fn::Sub': `${prefix}:podidentityassociation/staging/*` },
-    ]);
-    await expect(eksArns.nodegroups(context)).resolves.toEqual([{ 'Fn::Sub': `${prefix}:nodegroup/prod/*/*` }, { 'Fn::Sub': `${prefix}:nodegroup/staging/*/*` }]);
-  });
-
-  it("keeps '*' as every cluster of the account and region", async () => {
-    await expect(eksArns.clusters(withClusterNames('*'))).resolves.toEqual([{ 'Fn::Sub': `${prefix}:cluster/*` }]);
-  });
-
-  it.each(['', 'prod,*', 'bad name', 'prod/x', '-lead'])('refuses clusterNames %j', async (value) => {
-    await expect(eksArns.clusters(withClusterNames(value))).rejects.toThrow(/clusterNames must be/);
-  });
-});
-
-describe('deploy/rbac.yaml', () => {
-  let role: Json;
-  let binding: Json;
-  let documents: Json[];
-  let granted: Set<string>;
-
-  beforeAll(() => {
-    ({ documents, role, binding } = loadRbacManifest());
-    granted = grantedPermissions(role);
-  });
-
-  it('holds a valid ClusterRole and ClusterRoleBinding', () => {
-    expect(documents).toHaveLength(2);
-    expect(() => new ClusterRole(role).validate()).not.toThrow();
-    expect(() => new ClusterRoleBinding(binding).validate()).not.toThrow();
-  });
-
-  it('grants exactly the reads and writes the responder makes, without wildcards', () => {
-    const expected = [
-      ...['get', 'list', 'patch'].map((verb) => `/pods:${verb}`),
-      ...['get', 'patch'].map((verb) => `/nodes:${verb}`),
-      ...['list', 'create', 'patch'].map((verb) => `networking.k8s.io/networkpolicies:${verb}`),
-      ...['get', 'list'].map((verb) => `/serviceaccounts:${verb}`),
-      ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => `apps/${resource}:get`),
-      ...['jobs', 'cronjobs'].map((resource) => `batch/${resource}:get`),
-    ];
-    expect([...granted].sort()).toEqual(expected.sort());
-    expect([...granted].filter((rule) => rule.includes('*'))).toEqual([]);
-  });
-
-  it('covers every Kubernetes permission a playbook action declares', () => {
-    const declared = ACTIONS.flatMap((action) => action.permissions.kubernetes.flatMap(({ group, resource, verbs }) => verbs.map((verb) => `${group}/${resource}:${verb}`)));
-    expect(declared.filter((permission) => !granted.has(permission))).toEqual([]);
-  });
-
-  it('binds the role to the group the EKS access entries use, and to nothing else', () => {
-    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: role.metadata.name });
-    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'eks-responder' }]);
   });
 });
