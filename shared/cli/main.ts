@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config';
 import { createAdapters } from '../dependencies';
 import { BadInputError, ConfigError, describeError } from '../errors';
-import { handleEvent } from '../handle-event';
+import { handleEvents } from '../handle-event';
 import { runManualPlaybook } from '../manual-invocation';
 import { MODES, type IncidentReport, type Mode } from '../model';
 import { createLogger } from '../observability';
@@ -79,9 +79,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .action(async (options: CommonOptions & { event: string }) => {
       const events = splitInput(readEventDocument(options.event, io));
       const deps = buildDeps(options, io);
-      const reports: IncidentReport[] = [];
-      for (const event of events) reports.push(await handleEvent(event, { mode: options.mode }, deps));
-      setExit(print(reports, options, io));
+      setExit(print(await handleEvents(events, { mode: options.mode }, deps), options, io));
     });
 
   cli

@@ -38,9 +38,12 @@ describe('Lambda handlers', () => {
       const report = await handler(highSeverityEvent());
 
       expect(report).toMatchObject({ mode: 'notify', decision: 'respond', cluster: CLUSTER });
-      expect(report.actions.filter((action: { action: string }) => action.action !== 'notify').map((action: { status: string }) => action.status)).toEqual(['planned', 'planned', 'planned']);
+      const containment = report.actions.filter((action: { action: string }) => !['notify', 'update-securityhub-finding'].includes(action.action));
+      expect(containment.map((action: { status: string }) => action.status)).toEqual(['planned', 'planned', 'planned']);
       expect(sandbox.kube.mutations()).toEqual([]);
-      expect(sandbox.aws.mutations()).toEqual([]);
+      // Notify mode tells people, Security Hub included: the finding's copy is marked NOTIFIED.
+      expect(sandbox.aws.mutations().map((call) => call.operation)).toEqual(['BatchUpdateFindings']);
+      expect(sandbox.aws.callsTo('securityhub', 'BatchUpdateFindings')[0].params).toMatchObject({ Workflow: { Status: 'NOTIFIED' } });
       expect(sandbox.aws.callsTo('sns', 'Publish')).toHaveLength(1);
       expect(sandbox.aws.slackMessages()).toHaveLength(1);
       expect(sandbox.aws.callsTo('secretsmanager', 'GetSecretValue')).toHaveLength(1);
