@@ -3,25 +3,11 @@ import { normalizeEvent, splitInput } from '../../../shared/sources';
 import { incidentIdFor } from '../../../shared/sources/guardduty';
 import { asffSeverity } from '../../../shared/sources/securityhub';
 import { eventFiles, loadEvent } from '../../helpers/events';
+import { asffFinding, CUSTOM_ACTION, EKS_1, importedEvent } from '../../helpers/securityhub';
 
-const CUSTOM_ACTION = 'securityhub/custom-action-guardduty-eks-discovery-malicious-ip-caller.json';
-const EKS_1 = 'securityhub/imported-eks-1-cluster-endpoint-public.json';
-
-/**
- * The Security Hub copy of a GuardDuty EventBridge finding. No public sample pairs the two
- * forms of one finding (events/PROVENANCE.md, "Gaps"), so the copy is derived: the real
- * custom-action ASFF finding (same finding type) as an Imported event, with the identifiers
- * GuardDuty gives its copies (the GuardDuty finding ARN as Id, GuardDuty's product ARN in the
- * finding's region) taken from the GuardDuty sample.
- */
+/** The Security Hub copy of a GuardDuty EventBridge finding (derived, see asffFinding). */
 function securityHubCopyOf(guardDutyEvent: any): any {
-  const event = loadEvent(CUSTOM_ACTION);
-  const [finding] = event.detail.findings;
-  const { arn, region } = guardDutyEvent.detail;
-  const productArn = `arn:aws:securityhub:${region}::product/aws/guardduty`;
-  Object.assign(finding, { Id: arn, ProductArn: productArn, Region: region });
-  finding.ProductFields['aws/securityhub/FindingId'] = `${productArn}/${arn}`;
-  return { ...event, 'detail-type': 'Security Hub Findings - Imported', resources: [`${productArn}/${arn}`], detail: { findings: [finding] } };
+  return importedEvent(asffFinding({ guardDutyArn: guardDutyEvent.detail.arn }));
 }
 
 describe('Security Hub source', () => {
