@@ -63,14 +63,14 @@ const modeOption = () => new Option('--mode <mode>', 'plan: change nothing, send
 
 function program(io: CliIo, setExit: (code: number) => void): Command {
   const cli = new Command('eks-responder')
-    .description('Contain compromised EKS workloads: correlate a finding with the cluster, then isolate, cordon, revoke and notify.')
+    .description('Contain compromised EKS workloads and weakened clusters: correlate a GuardDuty, Security Hub or CloudTrail event with the cluster, then act and notify.')
     .showHelpAfterError(false)
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
     .exitOverride();
 
   cli
     .command('respond')
-    .description('Run the EventBridge handler path on an event (file, or - for standard input); also accepts `aws guardduty get-findings` output')
+    .description('Run the EventBridge handler path on a GuardDuty, Security Hub or CloudTrail event (file, or - for standard input); also accepts `aws guardduty get-findings` and `aws securityhub get-findings` output')
     .requiredOption('--event <file>', 'EventBridge event JSON, or - for standard input')
     .addOption(modeOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")

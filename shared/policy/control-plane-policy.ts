@@ -58,6 +58,11 @@ export function weakeningRisks(call: ControlPlaneCall, settings: ControlPlaneSet
       cleared.push(`${risk.principalArn} is on ADMIN_PRINCIPAL_ALLOW_LIST`);
       continue;
     }
+    // Deploying the responder gives its roles access entries (a Kubernetes group, no admin policy).
+    if (risk.kind === 'access-entry-created' && responderMatch({ arn: risk.principalArn, roleArn: risk.principalArn }, settings.responderPrincipals)) {
+      cleared.push(`${risk.principalArn} is the responder's own role`);
+      continue;
+    }
     risks.push(risk);
   }
   return { risks, cleared };

@@ -116,6 +116,11 @@ describe('eks-responder respond (CloudTrail)', () => {
       ['UpdateClusterConfig', { name: CLUSTER, logging: { clusterLogging: [{ types: ['api', 'audit', 'authenticator'], enabled: true }] }, clientRequestToken: expect.any(String) }],
     ]);
     expect([...sandbox.aws.cluster(CLUSTER)!.enabledLogTypes].sort()).toEqual(['api', 'audit', 'authenticator', 'scheduler']);
+
+    sandbox.aws.resetCalls();
+    const again = await respondTo(loggingOff(), 'enforce', { CONTROL_PLANE_REMEDIATION: 'restore-control-plane-logging' });
+    expect(again.reports[0].actions[0]).toMatchObject({ status: 'skipped', detail: 'already enabled: api, audit, authenticator' });
+    expect(eksWrites()).toEqual([]);
   });
 
   describe('cluster-admin access for a principal outside the allow list', () => {
@@ -131,6 +136,23 @@ describe('eks-responder respond (CloudTrail)', () => {
       });
       expect(eksWrites().map((call) => [call.operation, call.params])).toEqual([['DisassociateAccessPolicy', { clusterName: CLUSTER, principalArn: PEER_ROLE, policyArn: CLUSTER_ADMIN_POLICY }]]);
       expect([...sandbox.aws.cluster(CLUSTER)!.accessEntries.get(PEER_ROLE)!.policies]).toEqual([VIEW_POLICY]);
+
+      sandbox.aws.resetCalls();
+      const again = await respondTo(adminGrant(), 'enforce', { CONTROL_PLANE_REMEDIATION: 'revoke-access-entry' });
+      expect(again.reports[0].actions[0]).toMatchObject({ status: 'skipped', detail: `already revoked: AmazonEKSClusterAdminPolicy is not associated with ${PEER_ROLE}` });
+      expect(eksWrites()).toEqual([]);
+    });
+
+    it('reports a refused revocation as a failure, and still notifies', async () => {
+      sandbox.aws.addAccessEntry(CLUSTER, PEER_ROLE, { policies: [CLUSTER_ADMIN_POLICY] });
+      sandbox.aws.failNext({ service: 'eks', operation: 'DisassociateAccessPolicy' }, { status: 403, code: 'AccessDeniedException', message: 'not authorized to perform eks:DisassociateAccessPolicy' });
+
+      const result = await respondTo(adminGrant(), 'enforce', { CONTROL_PLANE_REMEDIATION: 'revoke-access-entry' });
+
+      expect(result.code).toBe(1);
+      expect(result.reports[0].actions[0]).toMatchObject({ status: 'failed', detail: 'not authorized to perform eks:DisassociateAccessPolicy' });
+      expect(sandbox.aws.cluster(CLUSTER)!.accessEntries.get(PEER_ROLE)!.policies.has(CLUSTER_ADMIN_POLICY)).toBe(true);
+      expect(sandbox.aws.callsTo('sns', 'Publish')).toHaveLength(1);
     });
 
     it('deletes the access entry CreateAccessEntry created once it holds an admin policy, saving it in the report', async () => {
@@ -144,6 +166,9 @@ describe('eks-responder respond (CloudTrail)', () => {
       });
       expect(eksWrites().map((call) => [call.operation, call.params])).toEqual([['DeleteAccessEntry', { clusterName: CLUSTER, principalArn: PEER_ROLE }]]);
       expect(sandbox.aws.cluster(CLUSTER)!.accessEntries.has(PEER_ROLE)).toBe(false);
+
+      const again = await respondTo(entryCreated(), 'enforce', { CONTROL_PLANE_REMEDIATION: 'revoke-access-entry' });
+      expect(again.reports[0].actions[0]).toMatchObject({ status: 'skipped', detail: `no access entry for ${PEER_ROLE} any more` });
     });
 
     it('leaves a new access entry without admin policy in place', async () => {

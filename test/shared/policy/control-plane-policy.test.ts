@@ -77,6 +77,12 @@ describe('control-plane policy', () => {
     expect(decide(wide, undefined, settings()).decision).toBe('ignore');
   });
 
+  it('does not report the access entries that deploying the responder creates for its own roles', () => {
+    const entry = call('CreateAccessEntry', { clusterName: 'prod', principalArn: RESPONDER_ROLE, kubernetesGroups: ['eks-responder'] });
+
+    expect(decide(entry, undefined, settings()).reason).toBe(`CreateAccessEntry does not weaken the cluster: ${RESPONDER_ROLE} is the responder's own role`);
+  });
+
   it('runs the requested playbook on a weakening call invoked by hand', () => {
     expect(decide(openEndpoint(), 'restrict-public-endpoint', settings())).toMatchObject({ decision: 'respond', playbook: 'restrict-public-endpoint' });
   });
