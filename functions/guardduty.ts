@@ -6,6 +6,7 @@ import type { IncidentReport } from '../shared/model';
 /** EventBridge rule: source aws.guardduty, detail-type "GuardDuty Finding", EKS findings only. */
 export async function handler(event: EventBridgeEvent<'GuardDuty Finding', unknown>): Promise<IncidentReport> {
   const deps = lambdaRuntime();
-  const report = await handleEvent(event, { mode: deps.config.mode }, deps);
+  // A GuardDuty event carries exactly one finding.
+  const [report] = await handleEvent(event, { mode: deps.config.mode }, deps);
   return raiseOnFailure(report);
 }

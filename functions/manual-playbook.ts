@@ -7,5 +7,5 @@ import type { IncidentReport } from '../shared/model';
 export async function handler(payload: unknown): Promise<IncidentReport[]> {
   const deps = lambdaRuntime();
   const reports = await runManualPlaybook(payload, deps.config.mode, deps);
-  return reports.map(raiseOnFailure);
+  return raiseOnFailure(reports);
 }

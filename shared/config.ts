@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 import { MODES, type Mode } from './model';
 
+/** Control-plane remediations that may run on their own when enabled (CONTROL_PLANE_REMEDIATION). */
+export const REMEDIATIONS = ['restrict-public-endpoint', 'restore-control-plane-logging', 'revoke-access-entry'] as const;
+export type Remediation = (typeof REMEDIATIONS)[number];
+
+/** Workflow status a Security Hub finding gets once its incident is contained. */
+export const CONTAINED_STATUSES = ['NOTIFIED', 'RESOLVED'] as const;
+export type ContainedStatus = (typeof CONTAINED_STATUSES)[number];
+
 /**
  * Environment configuration, parsed once at start-up. Every key is documented in the README;
  * a bad value names the key and what was expected.
@@ -16,6 +24,15 @@ export interface ResponderConfig {
   kubeconfigPath?: string;
   /** Link base for the AWS console in notifications. */
   consoleBaseUrl: string;
+  /** Control-plane remediations allowed to act without a person (default none: notify only). */
+  controlPlaneRemediation: Remediation[];
+  /** CIDRs the public endpoint may allow; restrict-public-endpoint sets them, or makes the endpoint private when empty. */
+  allowedPublicCidrs: string[];
+  /** IAM principals that may hold cluster-admin access policies. */
+  adminPrincipalAllowList: string[];
+  /** The responder's own roles, whose control-plane calls are ignored (its caller identity is added at run time). */
+  responderRoleArns: string[];
+  securityHubStatusWhenContained: ContainedStatus;
 }
 
 const csv = (fallback: string) =>
@@ -23,6 +40,10 @@ const csv = (fallback: string) =>
     .string()
     .default(fallback)
     .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+const csvOf = <T extends z.ZodType<unknown, string>>(item: T) => csv('').pipe(z.array(item));
+
+const iamArn = (kinds: string) => z.string().regex(new RegExp(`^arn:aws[a-z-]*:iam::\\d{12}:(${kinds})/.+$`), `IAM ${kinds.replace('|', ' or ')} ARNs`);
 
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `an ${service} ARN`);
@@ -36,6 +57,11 @@ const envSchema = z.object({
   PROTECTED_NAMESPACES: csv('kube-system'),
   KUBECONFIG: z.string().min(1).optional(),
   CONSOLE_BASE_URL: z.url().default('https://console.aws.amazon.com'),
+  CONTROL_PLANE_REMEDIATION: csvOf(z.enum(REMEDIATIONS, { error: `a comma-separated list of ${REMEDIATIONS.join(', ')}` })),
+  ALLOWED_PUBLIC_CIDRS: csvOf(z.union([z.cidrv4(), z.cidrv6()], { error: 'comma-separated CIDRs such as 203.0.113.0/24' })),
+  ADMIN_PRINCIPAL_ALLOW_LIST: csvOf(iamArn('role|user')),
+  RESPONDER_ROLE_ARNS: csvOf(iamArn('role')),
+  SECURITYHUB_STATUS_WHEN_CONTAINED: z.enum(CONTAINED_STATUSES, { error: CONTAINED_STATUSES.join(' or ') }).default('NOTIFIED'),
 });
 
 export type Runtime = 'lambda' | 'cli';
@@ -65,5 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     protectedNamespaces: values.PROTECTED_NAMESPACES,
     kubeconfigPath: values.KUBECONFIG,
     consoleBaseUrl: values.CONSOLE_BASE_URL.replace(/\/$/, ''),
+    controlPlaneRemediation: values.CONTROL_PLANE_REMEDIATION,
+    allowedPublicCidrs: values.ALLOWED_PUBLIC_CIDRS,
+    adminPrincipalAllowList: values.ADMIN_PRINCIPAL_ALLOW_LIST,
+    responderRoleArns: values.RESPONDER_ROLE_ARNS,
+    securityHubStatusWhenContained: values.SECURITYHUB_STATUS_WHEN_CONTAINED,
   };
 }

@@ -1,5 +1,9 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SdkEks, SdkIam, SdkSns, eksClients } from './adapters/aws';
+import { STSClient } from '@aws-sdk/client-sts';
+import { SDK_CLIENT_DEFAULTS, SdkIam, SdkSns } from './adapters/aws';
+import { SdkEks, eksClients } from './adapters/eks';
+import { StsIdentity } from './adapters/identity';
+import { SdkSecurityHub } from './adapters/securityhub';
 import { EksClusterConnector, KubeconfigConnector } from './adapters/cluster-connector';
 import type { Adapters } from './adapters/ports';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
@@ -19,5 +23,6 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     : config.slackWebhookSecretId
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
-  return { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), slack };
+  const identity = new StsIdentity(new STSClient({ region: config.region ?? 'us-east-1', ...SDK_CLIENT_DEFAULTS }));
+  return { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), securityHub: new SdkSecurityHub(), identity, slack };
 }

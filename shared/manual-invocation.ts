@@ -27,7 +27,7 @@ export async function runManualPlaybook(payload: unknown, defaultMode: Mode, dep
   const request = parseWith(manualRequestSchema, payload, 'manual playbook request');
   const options = { mode: request.mode ?? defaultMode, playbook: request.playbook, allowProtected: request.allowProtected };
   const findings = request.event !== undefined
-    ? splitInput(request.event).map(normalizeEvent)
+    ? splitInput(request.event).flatMap(normalizeEvent)
     : [manualFinding(request.target, request.reason, { region: deps.config.region })];
   const reports: IncidentReport[] = [];
   for (const finding of findings) reports.push(await respond(finding, options, deps));

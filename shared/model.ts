@@ -43,6 +43,66 @@ export interface Finding {
   images: string[];
   /** Why the finding is not about EKS, when it is not. */
   notEksReason?: string;
+  /** Why the finding no longer calls for a response (archived, suppressed, resolved), when it does not. */
+  inactiveReason?: string;
+  /** The product that raised it, as Security Hub names it (`GuardDuty`, `Security Hub`, `Inspector`). */
+  product?: string;
+  /** The Security Hub finding to update after the response: its own ASFF copy, or a GuardDuty finding's. */
+  securityHubFinding?: SecurityHubFindingRef;
+  /** Set when a person chose the finding in Security Hub and ran the responder's custom action on it. */
+  customAction?: { name: string; arn?: string };
+  /** The Kubernetes API call a GuardDuty EKS audit-log finding is about. */
+  kubernetesApiCall?: KubernetesApiCall;
+  /** Set for EKS control-plane API calls (CloudTrail). */
+  controlPlane?: ControlPlaneCall;
+}
+
+export interface SecurityHubFindingRef {
+  id: string;
+  productArn: string;
+  /** `own`: the finding itself came from Security Hub; `copy`: derived from a GuardDuty finding, may not exist. */
+  origin: 'own' | 'copy';
+}
+
+export interface KubernetesApiCall {
+  verb?: string;
+  requestUri?: string;
+  /** Newer GuardDuty findings name the object directly. */
+  resource?: string;
+  resourceName?: string;
+  namespace?: string;
+}
+
+/** Who made an AWS API call, as CloudTrail's userIdentity tells it. */
+export interface Actor {
+  /** The caller's ARN (an assumed-role session ARN for roles), or the principal id when CloudTrail gives no ARN. */
+  arn: string;
+  type?: string;
+  /** For assumed roles: the IAM role behind the session. */
+  roleArn?: string;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+/** What an EKS control-plane call changed that weakens the cluster. Facts from the call; policy weighs them. */
+export type ControlPlaneRisk =
+  | { kind: 'public-endpoint'; summary: string; publicAccessCidrs?: string[] }
+  | { kind: 'logging-disabled'; summary: string; types: string[] }
+  | { kind: 'admin-access'; summary: string; principalArn: string; policyArn: string }
+  | { kind: 'access-entry-created'; summary: string; principalArn: string }
+  | { kind: 'authentication-downgrade'; summary: string; mode: string }
+  | { kind: 'cluster-deleted'; summary: string }
+  | { kind: 'nodegroup-deleted'; summary: string; nodegroup: string };
+
+export interface ControlPlaneCall {
+  eventName: string;
+  eventId: string;
+  eventTime?: string;
+  actor: Actor;
+  requestParameters: Record<string, unknown>;
+  /** CloudTrail's error code when the call failed (and so changed nothing). */
+  errorCode?: string;
+  risks: ControlPlaneRisk[];
 }
 
 export interface OwnerRef {
@@ -133,4 +193,6 @@ export interface IncidentReport {
   targets: ReportTarget[];
   actions: ActionRecord[];
   notes: string[];
+  /** For control-plane calls: the call and who made it. */
+  controlPlane?: { eventName: string; eventTime?: string; actor: Actor; requestParameters: Record<string, unknown> };
 }

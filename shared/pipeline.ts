@@ -6,7 +6,8 @@ import { resolveTargets } from './correlation/resolve-targets';
 import { CorrelationError, describeError } from './errors';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
 import { decide, reviewWithTargets, type Verdict } from './policy/default-policy';
-import type { ActionContext } from './playbooks/action';
+import { policySettingsFor } from './policy/settings';
+import type { ActionContext, AnyAction, CorrelationNeed } from './playbooks/action';
 import { containmentActionsOf, NOTIFICATION_ACTIONS, type PlaybookName } from './playbooks/registry';
 import { runActions } from './playbooks/runner';
 import { incidentIdFor } from './sources/guardduty';
@@ -41,19 +42,16 @@ function reportTargets(targets: Targets): ReportTarget[] {
   return [...fromPods, ...nodesOnly];
 }
 
-/**
- * The one path every entry point takes (EventBridge handlers, manual Lambda, CLI):
- * 1. decide from the finding alone; 2. correlate with the cluster; 3. review the decision
- * with the targets; 4. run the playbook's actions; 5. notify with the report.
- */
-export async function respond(finding: Finding, options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport> {
-  const now = deps.now?.() ?? new Date();
-  const incidentId = incidentIdFor(finding.incidentKey);
-  const logger = deps.logger.createChild({ persistentLogAttributes: { incidentId, findingId: finding.findingId } });
+/** How far correlation has to go for the playbook: its deepest need, or the workload for a bare notification about one. */
+function correlationNeed(finding: Finding, actions: AnyAction[]): CorrelationNeed {
+  if (actions.length === 0) return finding.controlPlane ? 'none' : 'workload';
+  const needs = actions.map((action) => action.correlation);
+  return needs.includes('workload') ? 'workload' : needs.includes('cluster') ? 'cluster' : 'none';
+}
 
-  // 1. Decide.
-  let verdict: Verdict = decide(finding, options.playbook);
-  const report: IncidentReport = {
+function baseReport(finding: Finding, incidentId: string, mode: Mode, verdict: Verdict): IncidentReport {
+  const call = finding.controlPlane;
+  return {
     incidentId,
     incidentKey: finding.incidentKey,
     source: finding.source,
@@ -64,34 +62,56 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     cluster: finding.cluster?.name ?? null,
     account: finding.account,
     region: finding.region,
-    mode: options.mode,
+    mode,
     decision: verdict.decision,
     reason: verdict.reason,
     targets: [],
     actions: [],
     notes: [],
+    ...(call ? { controlPlane: { eventName: call.eventName, eventTime: call.eventTime, actor: call.actor, requestParameters: call.requestParameters } } : {}),
   };
+}
+
+/**
+ * The one path every entry point takes (EventBridge handlers, manual Lambda, CLI):
+ * 1. decide from the finding alone; 2. correlate with the cluster as far as the playbook needs;
+ * 3. review the decision with the targets; 4. run the playbook's actions; 5. notify with the report.
+ */
+export async function respond(finding: Finding, options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport> {
+  const now = deps.now?.() ?? new Date();
+  const incidentId = incidentIdFor(finding.incidentKey);
+  const logger = deps.logger.createChild({ persistentLogAttributes: { incidentId, findingId: finding.findingId } });
+
+  // 1. Decide.
+  const { settings, notes } = await policySettingsFor(finding, deps.config, deps.adapters.identity);
+  let verdict: Verdict = decide(finding, options.playbook, settings);
+  const report = baseReport(finding, incidentId, options.mode, verdict);
+  report.notes.push(...notes);
   if (verdict.decision === 'ignore') {
     logger.info('finding ignored', { reason: verdict.reason });
     return report;
   }
 
   // 2. Correlate.
+  const actions = containmentActionsOf(verdict.playbook);
+  const need = correlationNeed(finding, actions);
   let targets = NO_TARGETS;
   let kube: KubernetesPort | undefined;
   const correlationFailures: ActionRecord[] = [];
-  if (finding.cluster) {
+  if (finding.cluster && need !== 'none') {
     try {
       kube = cacheReadsForInvocation(await deps.adapters.connector.connect(finding.cluster.name, finding.region));
-      targets = await resolveTargets({
-        finding,
-        cluster: finding.cluster.name,
-        region: finding.region,
-        kube,
-        eks: deps.adapters.eks,
-        protectedNamespaces: deps.config.protectedNamespaces,
-        allowProtected: options.allowProtected === true,
-      });
+      if (need === 'workload') {
+        targets = await resolveTargets({
+          finding,
+          cluster: finding.cluster.name,
+          region: finding.region,
+          kube,
+          eks: deps.adapters.eks,
+          protectedNamespaces: deps.config.protectedNamespaces,
+          allowProtected: options.allowProtected === true,
+        });
+      }
     } catch (error) {
       // A cluster that does not exist (deleted, or a GuardDuty sample) will not appear on retry: note it.
       const final = error instanceof CorrelationError && !error.retryable;
@@ -101,15 +121,29 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   }
 
   // 3. Review the decision now that the targets are known.
-  if (correlationFailures.length === 0) verdict = reviewWithTargets(verdict, targets);
-  else if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${correlationFailures[0].detail}` };
-  Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets), notes: targets.notes });
+  if (correlationFailures.length > 0) {
+    if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${correlationFailures[0].detail}` };
+  } else if (need === 'workload') {
+    verdict = reviewWithTargets(verdict, targets);
+  }
+  Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets) });
+  report.notes.push(...targets.notes);
   logger.info('finding correlated', { decision: verdict.decision, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.
-  const context: ActionContext = { incidentId, finding, targets, kube, adapters: deps.adapters, config: deps.config, now, logger };
+  const context: ActionContext = {
+    incidentId,
+    finding,
+    targets,
+    kube,
+    adapters: deps.adapters,
+    config: deps.config,
+    now,
+    logger,
+    allowProtected: options.allowProtected === true,
+  };
   const gate = { mode: options.mode, decision: verdict.decision };
-  const containment = correlationFailures.length ? [] : await runActions(containmentActionsOf(verdict.playbook), context, gate);
+  const containment = correlationFailures.length ? [] : await runActions(actions, context, gate);
   report.actions = [...correlationFailures, ...containment];
 
   // 5. Notify, whatever happened above.

@@ -1,13 +1,6 @@
-import {
-  DescribeNodegroupCommand,
-  DescribePodIdentityAssociationCommand,
-  EKSClient,
-  paginateListNodegroups,
-  paginateListPodIdentityAssociations,
-} from '@aws-sdk/client-eks';
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { EksPort, IamPort, NotificationMessage, PodIdentityAssociation, SnsPort } from './ports';
+import type { IamPort, NotificationMessage, SnsPort } from './ports';
 
 /** The SDK's standard retry mode already backs off with jitter on throttling and 5xx; we allow more attempts. */
 export const SDK_CLIENT_DEFAULTS = { maxAttempts: 5 } as const;
@@ -23,37 +16,6 @@ export class RegionalClients<T> {
       this.clients.set(region, client);
     }
     return client;
-  }
-}
-
-export function eksClients(): RegionalClients<EKSClient> {
-  return new RegionalClients((region) => new EKSClient({ region, ...SDK_CLIENT_DEFAULTS }));
-}
-
-export class SdkEks implements EksPort {
-  constructor(private readonly clients: RegionalClients<EKSClient>) {}
-
-  async listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociation[]> {
-    const client = this.clients.get(region);
-    const summaries = [];
-    for await (const page of paginateListPodIdentityAssociations({ client }, { clusterName: cluster })) {
-      summaries.push(...(page.associations ?? []));
-    }
-    // The list omits the role; each association is described, in parallel.
-    return Promise.all(
-      summaries.map(async (summary) => {
-        const { association } = await client.send(new DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId: summary.associationId }));
-        return { namespace: summary.namespace ?? '', serviceAccount: summary.serviceAccount ?? '', roleArn: association?.roleArn ?? '' };
-      }),
-    );
-  }
-
-  async listNodegroupRoles(cluster: string, region: string): Promise<string[]> {
-    const client = this.clients.get(region);
-    const names: string[] = [];
-    for await (const page of paginateListNodegroups({ client }, { clusterName: cluster })) names.push(...(page.nodegroups ?? []));
-    const described = await Promise.all(names.map((nodegroupName) => client.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName }))));
-    return described.map((result) => result.nodegroup?.nodeRole).filter((role): role is string => Boolean(role));
   }
 }
 

@@ -6,6 +6,7 @@ import {
   KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
+  RbacAuthorizationV1Api,
   setHeaderOptions,
   type V1LabelSelector,
   type V1NetworkPolicy,
@@ -14,7 +15,10 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../model';
+import { describeBinding, toBinding } from './kubernetes-rbac';
 import type {
+  BindingRef,
+  KubeBinding,
   KubeMeta,
   KubeNetworkPolicy,
   KubeNode,
@@ -133,6 +137,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
   private readonly networking: NetworkingV1Api;
+  private readonly rbac: RbacAuthorizationV1Api;
 
   constructor(
     config: KubeConfig,
@@ -143,6 +148,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
     this.apps = config.makeApiClient(AppsV1Api);
     this.batch = config.makeApiClient(BatchV1Api);
     this.networking = config.makeApiClient(NetworkingV1Api);
+    this.rbac = config.makeApiClient(RbacAuthorizationV1Api);
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
@@ -262,5 +268,24 @@ export class ClientNodeKubernetes implements KubernetesPort {
     const body = { metadata, ...(unschedulable === undefined ? {} : { spec: { unschedulable } }) };
     const node = await this.call(`patch node ${name}`, () => this.core.patchNode({ name, body }, mergePatch));
     return toNode(node);
+  }
+
+  async readBinding(ref: BindingRef): Promise<KubeBinding | undefined> {
+    const what = `read ${describeBinding(ref)}`;
+    const binding =
+      ref.kind === 'ClusterRoleBinding'
+        ? await this.find(what, () => this.rbac.readClusterRoleBinding({ name: ref.name }))
+        : await this.find(what, () => this.rbac.readNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace ?? '' }));
+    return binding && toBinding(ref.kind, binding);
+  }
+
+  async deleteBinding(ref: BindingRef, expected: { uid?: string; resourceVersion?: string }): Promise<boolean> {
+    const body = { preconditions: expected };
+    const what = `delete ${describeBinding(ref)}`;
+    const deleted =
+      ref.kind === 'ClusterRoleBinding'
+        ? await this.find(what, () => this.rbac.deleteClusterRoleBinding({ name: ref.name, body }))
+        : await this.find(what, () => this.rbac.deleteNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace ?? '', body }));
+    return deleted !== undefined;
   }
 }

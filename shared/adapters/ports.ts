@@ -79,6 +79,22 @@ export interface JsonPatchOperation {
   value?: unknown;
 }
 
+/** A ClusterRoleBinding (no namespace) or a RoleBinding. */
+export interface BindingRef {
+  kind: 'ClusterRoleBinding' | 'RoleBinding';
+  name: string;
+  namespace?: string;
+}
+
+/** A binding as stored, complete enough to create it again. */
+export interface KubeBinding {
+  apiVersion: 'rbac.authorization.k8s.io/v1';
+  kind: BindingRef['kind'];
+  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; labels: Record<string, string>; annotations: Record<string, string> };
+  roleRef: { apiGroup: string; kind: string; name: string };
+  subjects: { kind: string; name: string; namespace?: string; apiGroup?: string }[];
+}
+
 export interface PodQuery {
   labelSelector?: string;
   fieldSelector?: string;
@@ -104,6 +120,12 @@ export interface KubernetesPort {
   createNetworkPolicy(policy: KubeNetworkPolicy): Promise<boolean>;
   patchNetworkPolicy(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<void>;
   patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean }): Promise<KubeNode>;
+  readBinding(ref: BindingRef): Promise<KubeBinding | undefined>;
+  /**
+   * Deletes the binding only if it is still the object that was read (uid and resourceVersion
+   * preconditions), so what the report saved is what was removed. False when it is already gone.
+   */
+  deleteBinding(ref: BindingRef, expected: { uid?: string; resourceVersion?: string }): Promise<boolean>;
 }
 
 /** Connects to the cluster a finding names. Implementations cache connections across warm invocations. */
@@ -117,11 +139,63 @@ export interface PodIdentityAssociation {
   roleArn: string;
 }
 
+/** The control-plane settings the CloudTrail playbooks watch and restore. */
+export interface ClusterSettings {
+  status?: string;
+  endpointPublicAccess: boolean;
+  endpointPrivateAccess: boolean;
+  publicAccessCidrs: string[];
+  enabledLogTypes: string[];
+  authenticationMode?: string;
+}
+
+export interface EndpointAccess {
+  endpointPublicAccess: boolean;
+  endpointPrivateAccess: boolean;
+  publicAccessCidrs?: string[];
+}
+
+export interface AccessEntry {
+  principalArn: string;
+  type?: string;
+  username?: string;
+  kubernetesGroups: string[];
+  policies: { policyArn: string; accessScope: { type?: string; namespaces: string[] } }[];
+}
+
 export interface EksPort {
   /** Every Pod Identity association of the cluster, with its role. */
   listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociation[]>;
   /** Role ARNs used by the cluster's managed node groups. */
   listNodegroupRoles(cluster: string, region: string): Promise<string[]>;
+  /** Undefined when the cluster does not exist. */
+  describeClusterSettings(cluster: string, region: string): Promise<ClusterSettings | undefined>;
+  /** Starts an UpdateClusterConfig; returns the update id. */
+  updateEndpointAccess(cluster: string, region: string, access: EndpointAccess): Promise<string>;
+  enableLogTypes(cluster: string, region: string, types: string[]): Promise<string>;
+  /** The entry with its associated access policies; undefined when there is none for the principal. */
+  readAccessEntry(cluster: string, region: string, principalArn: string): Promise<AccessEntry | undefined>;
+  /** False when the entry or the association was already gone. */
+  disassociateAccessPolicy(cluster: string, region: string, principalArn: string, policyArn: string): Promise<boolean>;
+  /** False when the entry was already gone. */
+  deleteAccessEntry(cluster: string, region: string, principalArn: string): Promise<boolean>;
+}
+
+export interface SecurityHubFindingUpdate {
+  note: string;
+  status: 'NOTIFIED' | 'RESOLVED';
+}
+
+/** `updated: false` when Security Hub holds no such finding (or is not enabled), with its reason. */
+export type SecurityHubUpdateResult = { updated: true } | { updated: false; reason: string };
+
+export interface SecurityHubPort {
+  updateFinding(region: string, finding: { id: string; productArn: string }, update: SecurityHubFindingUpdate): Promise<SecurityHubUpdateResult>;
+}
+
+export interface IdentityPort {
+  /** The ARN the responder's own credentials act as (STS GetCallerIdentity), cached per process. */
+  callerArn(): Promise<string>;
 }
 
 export interface IamPort {
@@ -149,6 +223,8 @@ export interface Adapters {
   eks: EksPort;
   iam: IamPort;
   sns: SnsPort;
+  securityHub: SecurityHubPort;
+  identity: IdentityPort;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
 }

@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config';
 import { createAdapters } from '../dependencies';
 import { BadInputError, ConfigError, describeError } from '../errors';
-import { handleEvent } from '../handle-event';
+import { handleEvents } from '../handle-event';
 import { runManualPlaybook } from '../manual-invocation';
 import { MODES, type IncidentReport, type Mode } from '../model';
 import { createLogger } from '../observability';
@@ -63,14 +63,14 @@ const modeOption = () => new Option('--mode <mode>', 'plan: change nothing, send
 
 function program(io: CliIo, setExit: (code: number) => void): Command {
   const cli = new Command('eks-responder')
-    .description('Contain compromised EKS workloads: correlate a finding with the cluster, then isolate, cordon, revoke and notify.')
+    .description('Contain compromised EKS workloads and weakened clusters: correlate a GuardDuty, Security Hub or CloudTrail event with the cluster, then act and notify.')
     .showHelpAfterError(false)
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
     .exitOverride();
 
   cli
     .command('respond')
-    .description('Run the EventBridge handler path on an event (file, or - for standard input); also accepts `aws guardduty get-findings` output')
+    .description('Run the EventBridge handler path on a GuardDuty, Security Hub or CloudTrail event (file, or - for standard input); also accepts `aws guardduty get-findings` and `aws securityhub get-findings` output')
     .requiredOption('--event <file>', 'EventBridge event JSON, or - for standard input')
     .addOption(modeOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
@@ -79,9 +79,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .action(async (options: CommonOptions & { event: string }) => {
       const events = splitInput(readEventDocument(options.event, io));
       const deps = buildDeps(options, io);
-      const reports: IncidentReport[] = [];
-      for (const event of events) reports.push(await handleEvent(event, { mode: options.mode }, deps));
-      setExit(print(reports, options, io));
+      setExit(print(await handleEvents(events, { mode: options.mode }, deps), options, io));
     });
 
   cli

@@ -41,5 +41,10 @@ export function cacheReadsForInvocation(kube: KubernetesPort): KubernetesPort {
       memo.delete(`node/${name}`);
       return kube.patchNode(name, patch);
     },
+    readBinding: (ref) => once(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, () => kube.readBinding(ref)),
+    deleteBinding: (ref, expected) => {
+      memo.delete(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`);
+      return kube.deleteBinding(ref, expected);
+    },
   };
 }

@@ -6,6 +6,12 @@ import type { Finding, IncidentReport, Targets } from '../model';
 /** Containment changes clusters and roles; notification only tells people. The runner gates them differently. */
 export type ActionKind = 'containment' | 'notification';
 
+/**
+ * What the action needs before it can plan: the workload's pods, nodes and roles resolved in
+ * the cluster; only a connection to the cluster; or nothing beyond the finding (AWS APIs only).
+ */
+export type CorrelationNeed = 'workload' | 'cluster' | 'none';
+
 export interface KubernetesPermission {
   group: string;
   resource: string;
@@ -22,6 +28,8 @@ export interface ActionContext {
   config: ResponderConfig;
   now: Date;
   logger: Logger;
+  /** A person asked to act on protected namespaces too. */
+  allowProtected: boolean;
   /** The report so far; notification actions send it. */
   report?: IncidentReport;
 }
@@ -43,6 +51,7 @@ export interface Action<TTarget = unknown, TChange = unknown> {
   name: string;
   description: string;
   kind: ActionKind;
+  correlation: CorrelationNeed;
   /** What the action calls, so RBAC and IAM tests can check they cover it. */
   permissions: { kubernetes: KubernetesPermission[]; iam: string[] };
   targetsOf(context: ActionContext): TTarget[];

@@ -7,6 +7,9 @@ export function consoleLinks(report: IncidentReport, base: string): { label: str
   if (report.source === 'guardduty') {
     links.push({ label: 'GuardDuty finding', url: `${base}/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(report.findingId)}` });
   }
+  if (report.source === 'cloudtrail') {
+    links.push({ label: 'CloudTrail event', url: `${base}/cloudtrailv2/home?region=${region}#/events/${encodeURIComponent(report.findingId)}` });
+  }
   if (report.cluster) {
     links.push({ label: 'EKS cluster', url: `${base}/eks/home?region=${region}#/clusters/${encodeURIComponent(report.cluster)}` });
   }

@@ -1,5 +1,6 @@
 import type { IncidentReport } from '../model';
 import { consoleLinks } from './links';
+import { describeCall } from './render-text';
 import { severityLabel } from './severity';
 
 const STATUS_EMOJI: Record<string, string> = { planned: ':memo:', done: ':white_check_mark:', skipped: ':fast_forward:', failed: ':x:' };
@@ -30,6 +31,7 @@ export function renderSlack(report: IncidentReport, consoleBaseUrl: string): { t
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*${report.title}*\n${report.reason}`) } },
   ];
+  if (report.controlPlane) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Call*\n${describeCall(report.controlPlane)}`) } });
   if (targets.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Targets*\n${targets.join('\n')}`) } });
   if (actions.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Actions*\n${actions.join('\n')}`) } });
   if (links.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });

@@ -14,6 +14,13 @@ function describeTarget(target: IncidentReport['targets'][number]): string {
   return parts.filter(Boolean).join(', ');
 }
 
+/** `UpdateClusterConfig by arn:… from 203.0.113.7 (aws-cli/2.15)`: who did what, for control-plane calls. */
+export function describeCall(call: NonNullable<IncidentReport['controlPlane']>): string {
+  const from = call.actor.sourceIp ? ` from ${call.actor.sourceIp}` : '';
+  const agent = call.actor.userAgent ? ` (${call.actor.userAgent})` : '';
+  return `${call.eventName} by ${call.actor.arn}${from}${agent}${call.eventTime ? ` at ${call.eventTime}` : ''}`;
+}
+
 /** The human-readable report: CLI output, SNS e-mail body. */
 export function renderText(report: IncidentReport): string {
   const lines = [
@@ -21,6 +28,7 @@ export function renderText(report: IncidentReport): string {
     `  Finding   ${report.findingType}, severity ${report.severity} ${severityLabel(report.severity)}, ${report.source} ${report.findingId}`,
     `  Title     ${report.title}`,
     `  Where     cluster ${report.cluster ?? '(none)'}, account ${report.account}, region ${report.region}`,
+    ...(report.controlPlane ? [`  Call      ${describeCall(report.controlPlane)}`] : []),
     `  Decision  ${report.decision}: ${report.reason}`,
   ];
   if (report.targets.length) {

@@ -20,6 +20,14 @@ const workloadSchema = z.looseObject({
   containers: nullish(z.array(containerSchema)),
 });
 
+const apiCallSchema = z.looseObject({
+  verb: nullish(z.string()),
+  requestUri: nullish(z.string()),
+  resource: nullish(z.string()),
+  resourceName: nullish(z.string()),
+  namespace: nullish(z.string()),
+});
+
 const userSchema = z.looseObject({
   username: z.string().min(1),
   groups: nullish(z.array(z.string())),
@@ -48,6 +56,7 @@ export const guardDutyFindingSchema = z.looseObject({
   service: nullish(
     z.looseObject({
       additionalInfo: nullish(z.unknown()),
+      action: nullish(z.looseObject({ kubernetesApiCallAction: nullish(apiCallSchema) })),
     }),
   ),
 });
@@ -90,6 +99,7 @@ export function normalizeGuardDutyFinding(detail: unknown): Finding {
     workloadDetails?.name && workloadDetails.type
       ? { kind: workloadDetails.type, name: workloadDetails.name, namespace: workloadDetails.namespace, uid: workloadDetails.uid }
     : undefined;
+  const apiCall = finding.service?.action?.kubernetesApiCallAction;
   const isEks = Boolean(resource.eksClusterDetails) || resource.resourceType === 'EKSCluster';
   return {
     source: 'guardduty',
@@ -108,6 +118,15 @@ export function normalizeGuardDutyFinding(detail: unknown): Finding {
     kubernetesUser: user ? { username: user.username, groups: user.groups ?? [] } : undefined,
     instanceId: resource.instanceDetails?.instanceId,
     images: (workloadDetails?.containers ?? []).map((container) => container.image).filter((image): image is string => Boolean(image)),
+    product: 'GuardDuty',
+    securityHubFinding: securityHubCopyOf(finding.arn),
+    kubernetesApiCall: apiCall && {
+      verb: apiCall.verb,
+      requestUri: apiCall.requestUri,
+      resource: apiCall.resource,
+      resourceName: apiCall.resourceName,
+      namespace: apiCall.namespace,
+    },
     notEksReason: isEks
       ? resource.eksClusterDetails
         ? undefined
@@ -122,6 +141,16 @@ export function normalizeGuardDutyFinding(detail: unknown): Finding {
  */
 export function guardDutyIncidentKey(findingId: string): string {
   return `guardduty:${findingId}`;
+}
+
+/**
+ * GuardDuty sends every finding to Security Hub, which keeps GuardDuty's product ARN (in the
+ * finding's region) and the GuardDuty finding ARN as the ASFF id: that identifies the copy.
+ */
+export function securityHubCopyOf(guardDutyArn: string | undefined): Finding['securityHubFinding'] {
+  const match = guardDutyArn ? /^arn:([^:]+):guardduty:([^:]+):[^:]*:detector\/[^/]+\/finding\/[^/]+$/.exec(guardDutyArn) : null;
+  if (!guardDutyArn || !match) return undefined;
+  return { id: guardDutyArn, productArn: `arn:${match[1]}:securityhub:${match[2]}::product/aws/guardduty`, origin: 'copy' };
 }
 
 export function incidentIdFor(incidentKey: string): string {

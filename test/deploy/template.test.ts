@@ -212,7 +212,7 @@ describe('packaged CloudFormation template', () => {
     const { EventPattern: pattern } = rule();
     const samples = guardDutySamples();
     expect(samples.length).toBeGreaterThan(5);
-    const verdicts = samples.map(({ file, event }) => ({ file, matched: matchesPattern(pattern, event), eks: normalizeEvent(event).cluster !== undefined }));
+    const verdicts = samples.map(({ file, event }) => ({ file, matched: matchesPattern(pattern, event), eks: normalizeEvent(event)[0].cluster !== undefined }));
     expect(verdicts.filter((verdict) => verdict.matched !== verdict.eks)).toEqual([]);
     expect(verdicts.some((verdict) => verdict.matched)).toBe(true);
     expect(verdicts.some((verdict) => !verdict.matched)).toBe(true);

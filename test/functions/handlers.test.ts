@@ -3,11 +3,13 @@ import { CLUSTER, NODES } from '../support/cluster-scenario';
 import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
+import { CLUSTER_ADMIN_POLICY, eksCall, PEER_ROLE } from '../helpers/cloudtrail';
+import { asffFinding, customActionEvent } from '../helpers/securityhub';
 
 type Handler = (event: unknown) => Promise<any>;
 
 /** A fresh module registry is a fresh Lambda execution environment (a cold start). */
-async function coldStart(path: '../../functions/guardduty' | '../../functions/manual-playbook'): Promise<Handler> {
+async function coldStart(path: `../../functions/${'guardduty' | 'securityhub' | 'cloudtrail' | 'manual-playbook'}`): Promise<Handler> {
   let handler: Handler | undefined;
   await jest.isolateModulesAsync(async () => {
     handler = (await import(path)).handler;
@@ -38,9 +40,12 @@ describe('Lambda handlers', () => {
       const report = await handler(highSeverityEvent());
 
       expect(report).toMatchObject({ mode: 'notify', decision: 'respond', cluster: CLUSTER });
-      expect(report.actions.filter((action: { action: string }) => action.action !== 'notify').map((action: { status: string }) => action.status)).toEqual(['planned', 'planned', 'planned']);
+      const containment = report.actions.filter((action: { action: string }) => !['notify', 'update-securityhub-finding'].includes(action.action));
+      expect(containment.map((action: { status: string }) => action.status)).toEqual(['planned', 'planned', 'planned']);
       expect(sandbox.kube.mutations()).toEqual([]);
-      expect(sandbox.aws.mutations()).toEqual([]);
+      // Notify mode tells people, Security Hub included: the finding's copy is marked NOTIFIED.
+      expect(sandbox.aws.mutations().map((call) => call.operation)).toEqual(['BatchUpdateFindings']);
+      expect(sandbox.aws.callsTo('securityhub', 'BatchUpdateFindings')[0].params).toMatchObject({ Workflow: { Status: 'NOTIFIED' } });
       expect(sandbox.aws.callsTo('sns', 'Publish')).toHaveLength(1);
       expect(sandbox.aws.slackMessages()).toHaveLength(1);
       expect(sandbox.aws.callsTo('secretsmanager', 'GetSecretValue')).toHaveLength(1);
@@ -93,6 +98,87 @@ describe('Lambda handlers', () => {
 
       await expect(handler(highSeverityEvent())).rejects.toMatchObject({ name: 'ConfigError' });
       expect(sandbox.aws.calls).toEqual([]);
+    });
+  });
+
+  describe('securityhub', () => {
+    const quarantineAction = () =>
+      customActionEvent(
+        asffFinding({ cluster: { name: CLUSTER, account: '123456789012', region: 'us-east-1' }, workload: { name: 'privileged-pod', type: 'pods', namespace: 'argocd' } }),
+        asffFinding({ cluster: { name: CLUSTER, account: '123456789012', region: 'us-east-1' }, guardDutyArn: 'arn:aws:guardduty:us-east-1:123456789012:detector/abcd/finding/no-workload' }),
+      );
+
+    it('answers every finding of a custom action in notify mode by default, noting each in Security Hub', async () => {
+      const handler = await coldStart('../../functions/securityhub');
+
+      const reports = await handler(quarantineAction());
+
+      expect(reports.map((report: { mode: string; decision: string }) => [report.mode, report.decision])).toEqual([
+        ['notify', 'respond'],
+        ['notify', 'notify'],
+      ]);
+      expect(sandbox.kube.mutations()).toEqual([]);
+      expect(sandbox.aws.callsTo('securityhub', 'BatchUpdateFindings').map((call) => call.params.Workflow)).toEqual([{ Status: 'NOTIFIED' }, { Status: 'NOTIFIED' }]);
+    });
+
+    it('quarantines in enforce mode', async () => {
+      process.env.RESPONSE_MODE = 'enforce';
+      const handler = await coldStart('../../functions/securityhub');
+
+      const [report] = await handler(quarantineAction());
+
+      expect(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.labels).toEqual({ [QUARANTINE_LABEL]: report.incidentId });
+    });
+
+    it('rejects a malformed ASFF finding without any call', async () => {
+      const handler = await coldStart('../../functions/securityhub');
+      const event = quarantineAction();
+      delete event.detail.findings[1].AwsAccountId;
+
+      await expect(handler(event)).rejects.toMatchObject({ name: 'BadInputError', message: expect.stringMatching(/^Security Hub finding 2: AwsAccountId: /) });
+      expect(sandbox.kube.requests).toEqual([]);
+      expect(sandbox.aws.calls).toEqual([]);
+    });
+  });
+
+  describe('cloudtrail', () => {
+    const adminGrant = () => eksCall('AssociateAccessPolicy', { clusterName: CLUSTER, principalArn: PEER_ROLE, policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: 'cluster' } });
+
+    it('notifies about an admin grant by default, naming who made it', async () => {
+      sandbox.aws.addAccessEntry(CLUSTER, PEER_ROLE, { policies: [CLUSTER_ADMIN_POLICY] });
+      const handler = await coldStart('../../functions/cloudtrail');
+
+      const report = await handler(adminGrant());
+
+      expect(report).toMatchObject({ source: 'cloudtrail', mode: 'notify', decision: 'notify', controlPlane: { actor: { roleArn: PEER_ROLE } } });
+      expect(sandbox.aws.mutations()).toEqual([]);
+      expect(String(sandbox.aws.callsTo('sns', 'Publish')[0].params.Message)).toContain('assumed-role/ci-deployer/deploy-42');
+    });
+
+    it('revokes the grant when enforcing with the remediation enabled', async () => {
+      Object.assign(process.env, { RESPONSE_MODE: 'enforce', CONTROL_PLANE_REMEDIATION: 'revoke-access-entry' });
+      sandbox.aws.addAccessEntry(CLUSTER, PEER_ROLE, { policies: [CLUSTER_ADMIN_POLICY] });
+      const handler = await coldStart('../../functions/cloudtrail');
+
+      await handler(adminGrant());
+
+      expect(sandbox.aws.cluster(CLUSTER)!.accessEntries.get(PEER_ROLE)!.policies.size).toBe(0);
+    });
+
+    it("ignores its own calls, asking STS who it is once per cold start", async () => {
+      Object.assign(process.env, { RESPONSE_MODE: 'enforce', CONTROL_PLANE_REMEDIATION: 'restrict-public-endpoint' });
+      const handler = await coldStart('../../functions/cloudtrail');
+      // The local AWS endpoint answers GetCallerIdentity with assumed-role/eks-responder/eks-responder-test.
+      const own = (cidr: string) =>
+        eksCall('UpdateClusterConfig', { name: CLUSTER, resourcesVpcConfig: { publicAccessCidrs: [cidr] } }, { actor: 'arn:aws:iam::123456789012:role/eks-responder', sessionName: 'eks-responder-test' });
+
+      const first = await handler(own('0.0.0.0/0'));
+      const second = await handler(own('::/0'));
+
+      expect([first.decision, second.decision]).toEqual(['ignore', 'ignore']);
+      expect(sandbox.aws.callsTo('sts', 'GetCallerIdentity')).toHaveLength(1);
+      expect(sandbox.aws.mutations()).toEqual([]);
+      expect(sandbox.aws.notifications()).toEqual([]);
     });
   });
 

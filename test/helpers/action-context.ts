@@ -39,5 +39,6 @@ export function actionContext(sandbox: Sandbox, targets: Partial<Targets> = {}, 
     config,
     now: new Date('2026-11-24T10:00:00.000Z'),
     logger: createLogger(),
+    allowProtected: false,
   };
 }

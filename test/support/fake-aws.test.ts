@@ -173,6 +173,23 @@ describe('EKS', () => {
     expect(err.message).toMatch(/already at the desired configuration/);
   });
 
+  it('shows control-plane logging in DescribeCluster and applies logging updates, refusing a no-op like EKS', async () => {
+    fake.addCluster({ name: 'logged', enabledLogTypes: ['audit'] });
+
+    const before = await eks.send(new DescribeClusterCommand({ name: 'logged' }));
+    expect(before.cluster?.logging?.clusterLogging).toEqual([
+      { types: ['audit'], enabled: true },
+      { types: ['api', 'authenticator', 'controllerManager', 'scheduler'], enabled: false },
+    ]);
+    const { update } = await eks.send(new UpdateClusterConfigCommand({ name: 'logged', logging: { clusterLogging: [{ types: ['api', 'authenticator'], enabled: true }] } }));
+    expect(update).toMatchObject({ status: 'InProgress', type: 'LoggingUpdate' });
+    expect([...(fake.cluster('logged')?.enabledLogTypes ?? [])].sort()).toEqual(['api', 'audit', 'authenticator']);
+
+    const err = await sdkError(eks.send(new UpdateClusterConfigCommand({ name: 'logged', logging: { clusterLogging: [{ types: ['api'], enabled: true }] } })));
+    expect(err.name).toBe('InvalidParameterException');
+    expect(err.message).toBe('No changes needed for the logging config provided');
+  });
+
   it('manages access entries addressed by ARNs containing slashes', async () => {
     const intruder = 'arn:aws:iam::111122223333:role/team/intruder';
     fake.addAccessEntry('prod', intruder, { policies: [CLUSTER_ADMIN] });
@@ -387,6 +404,9 @@ describe('Security Hub', () => {
       Workflow: { Status: 'RESOLVED' },
       Note: { Text: 'Contained by eks-responder', UpdatedBy: 'eks-responder' },
     });
+    // The processed finding keeps its new state; the rejected one was not touched.
+    expect(fake.securityHubFinding(productArn, 'finding-1')).toMatchObject({ workflowStatus: 'RESOLVED', note: { text: 'Contained by eks-responder', updatedBy: 'eks-responder' } });
+    expect(fake.securityHubFinding(productArn, 'finding-2')).toBeUndefined();
   });
 });
 

@@ -31,6 +31,7 @@ import {
   type PodIdentityAssociationState,
   type RoleSeed,
   type RoleState,
+  type SecurityHubFindingState,
 } from './fake-aws/state';
 
 export type { CallKind, ServiceName } from './fake-aws/protocol';
@@ -44,6 +45,7 @@ export type {
   PodIdentityAssociationState,
   RoleSeed,
   RoleState,
+  SecurityHubFindingState,
 } from './fake-aws/state';
 
 /** Static credentials for clients pointed at FakeAws (signatures are not verified). */
@@ -253,6 +255,11 @@ export class FakeAws {
   /** Makes Security Hub BatchUpdateFindings report this finding id as unprocessed. */
   rejectFinding(findingId: string, errorCode = 'FindingNotFound', errorMessage = 'The finding was not found.'): void {
     this.state.unprocessedFindings.set(findingId, { errorCode, errorMessage });
+  }
+
+  /** A Security Hub finding as BatchUpdateFindings left it (note, workflow status), or undefined if never updated. */
+  securityHubFinding(productArn: string, id: string): SecurityHubFindingState | undefined {
+    return this.state.securityHubFindings.get(`${productArn}|${id}`);
   }
 
   /* ---------------------------------------------------------------- recorded calls */

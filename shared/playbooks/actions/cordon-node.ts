@@ -12,6 +12,7 @@ export const cordonNode: Action<NodeTarget, { name: string }> = {
   name: 'cordon-node',
   description: 'Cordon the node (spec.unschedulable=true) without draining it',
   kind: 'containment',
+  correlation: 'workload',
   permissions: { kubernetes: [{ group: '', resource: 'nodes', verbs: ['get', 'patch'] }], iam: [] },
   noTargetReason: 'no node to cordon',
   targetsOf: (context) => context.targets.nodes,

@@ -52,6 +52,7 @@ export const isolatePod: Action<PodTarget, IsolationChange> = {
   name: 'isolate-pod',
   description: 'Label the pod for quarantine, detach its labels and apply a deny-all NetworkPolicy',
   kind: 'containment',
+  correlation: 'workload',
   permissions: {
     kubernetes: [
       { group: '', resource: 'pods', verbs: ['get', 'patch'] },

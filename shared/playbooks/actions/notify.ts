@@ -15,6 +15,7 @@ export const notify: Action<Channel, Channel> = {
   name: 'notify',
   description: 'Publish the incident report to SNS and Slack',
   kind: 'notification',
+  correlation: 'none',
   permissions: { kubernetes: [], iam: ['sns:Publish', 'secretsmanager:GetSecretValue'] },
   noTargetReason: 'no notification channel configured (NOTIFY_TOPIC_ARN, Slack webhook)',
   targetsOf(context) {

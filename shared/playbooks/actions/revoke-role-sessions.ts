@@ -42,6 +42,7 @@ export const revokeRoleSessions: Action<RoleTarget, RevocationChange> = {
   name: 'revoke-role-sessions',
   description: `Put the inline policy ${REVOKE_POLICY_NAME} denying sessions issued before now`,
   kind: 'containment',
+  correlation: 'workload',
   permissions: { kubernetes: [], iam: ['iam:GetRolePolicy', 'iam:PutRolePolicy'] },
   noTargetReason: 'no IAM role (IRSA or EKS Pod Identity) behind the affected service accounts',
   targetsOf: (context) => context.targets.roles,

@@ -1,5 +1,6 @@
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { CORDONED_BY_ANNOTATION, ORIGINAL_LABELS_ANNOTATION, QUARANTINE_LABEL, REVOKE_POLICY_NAME, quarantinePolicyName } from '../../../shared/markers';
+import { NOTIFICATION_ACTIONS } from '../../../shared/playbooks/registry';
 import { CLUSTER, NODES, ROLES } from '../../support/cluster-scenario';
 import { startSandbox, TOPIC_ARN, type Sandbox } from '../../support/sandbox';
 import { runCommand } from '../../helpers/cli';
@@ -9,6 +10,7 @@ import { admittingPolicies, podsSelectedBy } from '../../helpers/network-policie
 import { join } from 'node:path';
 
 const argocdFile = join(EVENTS_DIR, ARGOCD_FINDING);
+const NOTIFICATIONS = NOTIFICATION_ACTIONS.map((action) => action.name);
 
 describe('eks-responder respond / playbook (GuardDuty)', () => {
   let sandbox: Sandbox;
@@ -38,6 +40,7 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
       ['revoke-role-sessions', 'planned'],
       ['notify', 'planned'],
       ['notify', 'planned'],
+      ['update-securityhub-finding', 'planned'],
     ]);
     expect(sandbox.kube.mutations()).toEqual([]);
     expect(sandbox.aws.mutations()).toEqual([]);
@@ -108,13 +111,14 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
 
     expect(again.code).toBe(0);
     const incidentId = again.reports[0].incidentId;
-    expect(again.reports[0].actions.filter((action) => action.action !== 'notify')).toEqual([
+    expect(again.reports[0].actions.filter((action) => !NOTIFICATIONS.includes(action.action))).toEqual([
       expect.objectContaining({ action: 'isolate-pod', status: 'skipped', detail: `already isolated (incident ${incidentId})` }),
       expect.objectContaining({ action: 'cordon-node', status: 'skipped', detail: `already cordoned (incident ${incidentId})` }),
       expect.objectContaining({ action: 'revoke-role-sessions', status: 'skipped', detail: expect.stringMatching(/^already revoked/) }),
     ]);
     expect(sandbox.kube.mutations()).toEqual([]);
-    expect(sandbox.aws.mutations()).toEqual([]);
+    // Only the Security Hub copy of the finding gets a fresh note.
+    expect(sandbox.aws.mutations().map((call) => call.operation)).toEqual(['BatchUpdateFindings']);
   });
 
   it('contains every current pod of a Deployment, on every node, and revokes its role once', async () => {
@@ -276,7 +280,7 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
 
     expect(result.code).toBe(0);
     expect(sandbox.aws.callsTo('eks', 'DescribeCluster')).toEqual([]);
-    expect(result.reports[0].actions.map((action) => action.action)).toEqual(['isolate-pod', 'notify', 'notify']);
+    expect(result.reports[0].actions.map((action) => action.action)).toEqual(['isolate-pod', 'notify', 'notify', 'update-securityhub-finding']);
     expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBeUndefined();
   });
 
@@ -306,11 +310,17 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
 
       expect(result.code).toBe(0);
       const [report] = result.reports;
-      const done = report.actions.filter((action) => action.status === 'done' && action.action !== 'notify');
+      const done = report.actions.filter((action) => action.status === 'done' && !NOTIFICATIONS.includes(action.action));
       // Without a respond decision nothing changes; sample findings name no real workload.
       expect(sandbox.kube.mutations().length > 0).toBe(done.length > 0);
-      if (report.decision !== 'ignore') expect(sandbox.aws.notifications().length).toBe(2);
-      else expect(sandbox.aws.notifications()).toEqual([]);
+      if (report.decision !== 'ignore') {
+        expect(sandbox.aws.notifications().length).toBe(2);
+        // Every sample has a GuardDuty ARN, so its Security Hub copy is noted too.
+        expect(sandbox.aws.callsTo('securityhub', 'BatchUpdateFindings')).toHaveLength(1);
+      } else {
+        expect(sandbox.aws.notifications()).toEqual([]);
+        expect(sandbox.aws.mutations()).toEqual([]);
+      }
     });
   });
 });

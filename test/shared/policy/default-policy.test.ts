@@ -57,4 +57,23 @@ describe('default policy', () => {
 
     expect(reviewWithTargets(decide(finding({})), targets).decision).toBe('respond');
   });
+
+  it('ignores a closed finding with the reason', () => {
+    expect(decide(finding({ inactiveReason: 'workflow status is SUPPRESSED' }))).toMatchObject({ decision: 'ignore', reason: 'the finding is closed: workflow status is SUPPRESSED' });
+  });
+
+  it('quarantines whatever the severity when a person chose the Security Hub custom action', () => {
+    expect(decide(finding({ severity: 2, customAction: { name: 'Quarantine workload' } }))).toEqual({
+      decision: 'respond',
+      reason: 'Security Hub custom action "Quarantine workload" chosen by a person',
+      playbook: 'quarantine',
+    });
+  });
+
+  it('answers an anonymous-access grant by removing the binding, by severity band', () => {
+    const type = 'Policy:Kubernetes/AnonymousAccessGranted';
+
+    expect(decide(finding({ type, severity: 8 }))).toMatchObject({ decision: 'respond', playbook: 'remove-anonymous-binding' });
+    expect(decide(finding({ type, severity: 5 }))).toMatchObject({ decision: 'notify', playbook: 'remove-anonymous-binding' });
+  });
 });

@@ -5,7 +5,7 @@ import { ARGOCD_FINDING, eventFiles, loadEvent } from '../../helpers/events';
 
 describe('GuardDuty source', () => {
   it.each(eventFiles('guardduty'))('parses %s', (file) => {
-    const finding = normalizeEvent(loadEvent(file));
+    const [finding] = normalizeEvent(loadEvent(file));
 
     expect(finding.source).toBe('guardduty');
     expect(finding.findingId).toMatch(/\w+/);
@@ -13,9 +13,9 @@ describe('GuardDuty source', () => {
   });
 
   it('recognises EKS findings and names why others are not', () => {
-    const eks = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
-    const ec2 = normalizeEvent(loadEvent('guardduty/neg-ec2-tor-relay.json'));
-    const docker = normalizeEvent(loadEvent('guardduty/runtime-docker-socket-accessed-container-LOWFIDELITY.json'));
+    const [eks] = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
+    const [ec2] = normalizeEvent(loadEvent('guardduty/neg-ec2-tor-relay.json'));
+    const [docker] = normalizeEvent(loadEvent('guardduty/runtime-docker-socket-accessed-container-LOWFIDELITY.json'));
 
     expect(eks.notEksReason).toBeUndefined();
     expect(eks.cluster).toEqual({ name: 'GeneratedFindingEKSClusterName', arn: 'GeneratedFindingEKSClusterArn' });
@@ -25,7 +25,7 @@ describe('GuardDuty source', () => {
   });
 
   it('reads sample markers in the 2022 additionalInfo format', () => {
-    const finding = normalizeEvent(loadEvent('guardduty/eks-persistence-successful-anonymous-access-2022.json'));
+    const [finding] = normalizeEvent(loadEvent('guardduty/eks-persistence-successful-anonymous-access-2022.json'));
 
     expect(finding.sample).toBe(true);
     expect(finding.kubernetesUser?.username).toBe('system:anonymous');
@@ -33,7 +33,7 @@ describe('GuardDuty source', () => {
 
   it('accepts get-findings output (PascalCase) as one event per finding', () => {
     const events = splitInput(loadEvent(ARGOCD_FINDING));
-    const finding = normalizeEvent(events[0]);
+    const [finding] = normalizeEvent(events[0]);
 
     expect(events).toHaveLength(1);
     expect(finding).toMatchObject({
@@ -52,8 +52,8 @@ describe('GuardDuty source', () => {
   });
 
   it('derives a stable, label-safe incident id from the finding id', () => {
-    const first = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
-    const again = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
+    const [first] = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
+    const [again] = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
 
     expect(incidentIdFor(first.incidentKey)).toBe(incidentIdFor(again.incidentKey));
     expect(incidentIdFor(first.incidentKey)).toMatch(/^inc-[0-9a-f]{16}$/);

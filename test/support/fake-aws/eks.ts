@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AwsError, type RestRoute } from './protocol';
-import type { AccessEntryState, ClusterState, ClusterUpdateState, FakeAwsState, NodegroupState, PodIdentityAssociationState, VpcConfig } from './state';
+import { LOG_TYPES, type AccessEntryState, type ClusterState, type ClusterUpdateState, type FakeAwsState, type NodegroupState, type PodIdentityAssociationState, type VpcConfig } from './state';
 
 type Params = Record<string, unknown>;
 
@@ -46,7 +46,36 @@ function clusterView(c: ClusterState) {
     platformVersion: c.platformVersion,
     tags: { ...c.tags },
     accessConfig: { ...c.accessConfig },
+    logging: loggingView(c),
   };
+}
+
+/** As EKS shows it: one entry for the enabled types, one for the disabled ones. */
+function loggingView(c: ClusterState) {
+  const enabled = LOG_TYPES.filter((type) => c.enabledLogTypes.has(type));
+  const disabled = LOG_TYPES.filter((type) => !c.enabledLogTypes.has(type));
+  return {
+    clusterLogging: [
+      ...(enabled.length ? [{ types: enabled, enabled: true }] : []),
+      ...(disabled.length ? [{ types: disabled, enabled: false }] : []),
+    ],
+  };
+}
+
+function applyLogging(cluster: ClusterState, logging: unknown): void {
+  const setups = ((logging as { clusterLogging?: { types?: string[]; enabled?: boolean }[] })?.clusterLogging ?? []);
+  const next = new Set(cluster.enabledLogTypes);
+  for (const setup of setups) {
+    for (const type of setup.types ?? []) {
+      if (!(LOG_TYPES as readonly string[]).includes(type)) throw new AwsError(400, 'InvalidParameterException', `Unknown log type ${type}.`, { clusterName: cluster.name });
+      if (setup.enabled) next.add(type);
+      else next.delete(type);
+    }
+  }
+  if (next.size === cluster.enabledLogTypes.size && [...next].every((type) => cluster.enabledLogTypes.has(type))) {
+    throw new AwsError(400, 'InvalidParameterException', 'No changes needed for the logging config provided', { clusterName: cluster.name });
+  }
+  cluster.enabledLogTypes = next;
 }
 
 function nodegroupView(n: NodegroupState) {
@@ -119,6 +148,7 @@ function updateClusterConfig(state: FakeAwsState, params: Params): unknown {
 
   if (params.logging !== undefined) {
     type = vpc || accessConfig ? 'ConfigUpdate' : 'LoggingUpdate';
+    applyLogging(cluster, params.logging);
     updateParams.push({ type: 'ClusterLogging', value: JSON.stringify(params.logging) });
   }
 

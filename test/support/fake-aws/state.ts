@@ -29,8 +29,13 @@ export interface ClusterSeed {
   tags?: Record<string, string>;
   resourcesVpcConfig?: Partial<VpcConfig>;
   accessConfig?: Partial<AccessConfig>;
+  /** Control-plane log types turned on (default none, as for a new EKS cluster). */
+  enabledLogTypes?: string[];
   createdAt?: Date;
 }
+
+/** Every control-plane log type EKS knows. */
+export const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 export interface NodegroupState {
   nodegroupName: string;
@@ -85,6 +90,8 @@ export interface ClusterState {
   tags: Record<string, string>;
   resourcesVpcConfig: VpcConfig;
   accessConfig: AccessConfig;
+  /** Control-plane log types turned on. */
+  enabledLogTypes: Set<string>;
   createdAt: Date;
   nodegroups: Map<string, NodegroupState>;
   podIdentityAssociations: PodIdentityAssociationState[];
@@ -129,6 +136,16 @@ export interface CallerIdentity {
   UserId: string;
 }
 
+/** A Security Hub finding as BatchUpdateFindings left it. */
+export interface SecurityHubFindingState {
+  id: string;
+  productArn: string;
+  workflowStatus?: string;
+  note?: { text: string; updatedBy: string };
+  /** Every update, oldest first. */
+  updates: Record<string, unknown>[];
+}
+
 export interface UnprocessedFinding {
   errorCode: string;
   errorMessage: string;
@@ -153,6 +170,8 @@ export class FakeAwsState {
   readonly roles = new Map<string, RoleState>();
   readonly secrets = new Map<string, SecretState>();
   readonly unprocessedFindings = new Map<string, UnprocessedFinding>();
+  /** Keyed by `<product ARN>|<finding id>`. */
+  readonly securityHubFindings = new Map<string, SecurityHubFindingState>();
   readonly issuedCredentials: IssuedCredentials[] = [];
   callerIdentity: CallerIdentity;
 
@@ -189,6 +208,7 @@ export class FakeAwsState {
         ...seed.resourcesVpcConfig,
       },
       accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP', ...seed.accessConfig },
+      enabledLogTypes: new Set(seed.enabledLogTypes ?? []),
       createdAt: seed.createdAt ?? new Date('2024-01-01T00:00:00Z'),
       nodegroups: new Map(),
       podIdentityAssociations: [],

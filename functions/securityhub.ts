@@ -1,0 +1,15 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { handleEvent, raiseOnFailure } from '../shared/handle-event';
+import { lambdaRuntime } from '../shared/lambda-runtime';
+import type { IncidentReport } from '../shared/model';
+
+/**
+ * EventBridge rules: source aws.securityhub, detail-type "Security Hub Findings - Imported"
+ * (active EKS findings only) and "Security Hub Findings - Custom Action" (the "Quarantine
+ * workload" action). One report per finding of the event.
+ */
+export async function handler(event: EventBridgeEvent<string, unknown>): Promise<IncidentReport[]> {
+  const deps = lambdaRuntime();
+  const reports = await handleEvent(event, { mode: deps.config.mode }, deps);
+  return raiseOnFailure(reports);
+}

@@ -1,0 +1,18 @@
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { IdentityPort } from './ports';
+
+/** The responder's own identity, asked once per process: its role never changes while it runs. */
+export class StsIdentity implements IdentityPort {
+  private arn?: Promise<string>;
+
+  // STS answers in every region; the configured one avoids the legacy global endpoint.
+  constructor(private readonly client: STSClient) {}
+
+  callerArn(): Promise<string> {
+    if (!this.arn) {
+      this.arn = this.client.send(new GetCallerIdentityCommand({})).then((result) => result.Arn ?? '');
+      this.arn.catch(() => (this.arn = undefined));
+    }
+    return this.arn;
+  }
+}

@@ -1,0 +1,54 @@
+import { loadConfig } from '../../../../shared/config';
+import type { ActionRecord, IncidentReport } from '../../../../shared/model';
+import { securityHubNote, workflowStatusFor } from '../../../../shared/playbooks/actions/update-securityhub-finding';
+
+const record = (action: string, status: ActionRecord['status']): ActionRecord => ({ action, target: 't', status, detail: 'd' });
+
+const report = (change: Partial<IncidentReport>): IncidentReport => ({
+  incidentId: 'inc-0123456789abcdef',
+  incidentKey: 'guardduty:1',
+  source: 'guardduty',
+  findingId: '1',
+  findingType: 'PrivilegeEscalation:Kubernetes/PrivilegedContainer',
+  title: 't',
+  severity: 8,
+  cluster: 'prod',
+  account: '123456789012',
+  region: 'us-east-1',
+  mode: 'enforce',
+  decision: 'respond',
+  reason: 'severity 8 (High) is at least 7',
+  targets: [],
+  actions: [record('isolate-pod', 'done'), record('isolate-pod', 'done'), record('cordon-node', 'done'), record('revoke-role-sessions', 'skipped')],
+  notes: [],
+  ...change,
+});
+
+const resolving = loadConfig({ SECURITYHUB_STATUS_WHEN_CONTAINED: 'RESOLVED' }, 'cli');
+const notifying = loadConfig({}, 'cli');
+
+describe('update-securityhub-finding', () => {
+  it('notes the incident and what each action did, counting repeated outcomes', () => {
+    expect(securityHubNote(report({ actions: [...report({}).actions, record('cordon-node', 'failed')] }))).toBe(
+      'eks-responder incident inc-0123456789abcdef (enforce mode, decision respond): isolate-pod 2 done, cordon-node 1 done 1 failed, revoke-role-sessions skipped',
+    );
+  });
+
+  it('falls back to the reason when nothing ran, and keeps within Security Hub\'s 512 characters', () => {
+    expect(securityHubNote(report({ actions: [], decision: 'notify', reason: 'nothing to contain' }))).toBe('eks-responder incident inc-0123456789abcdef (enforce mode, decision notify): nothing to contain');
+    const long = securityHubNote(report({ actions: Array.from({ length: 60 }, (_, index) => record(`action-${index}`, 'done')) }));
+    expect(long).toHaveLength(512);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it.each([
+    ['a completed response, when configured', {}, resolving, 'RESOLVED'],
+    ['a completed response, by default', {}, notifying, 'NOTIFIED'],
+    ['a response with a failure', { actions: [record('isolate-pod', 'done'), record('cordon-node', 'failed')] }, resolving, 'NOTIFIED'],
+    ['a notify-mode run', { mode: 'notify' as const, actions: [record('isolate-pod', 'planned')] }, resolving, 'NOTIFIED'],
+    ['a notify decision', { decision: 'notify' as const }, resolving, 'NOTIFIED'],
+    ['a response where everything was skipped', { actions: [record('isolate-pod', 'skipped')] }, resolving, 'NOTIFIED'],
+  ])('sets %s to %s', (_name, change, config, status) => {
+    expect(workflowStatusFor(report(change), config)).toBe(status);
+  });
+});
