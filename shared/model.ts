@@ -133,4 +133,8 @@ export interface IncidentReport {
   targets: ReportTarget[];
   actions: ActionRecord[];
   notes: string[];
+  /** When the source created the finding (ISO 8601), when it says. */
+  findingCreatedAt?: string;
+  /** When the last containment action of this run ended with a change (ISO 8601); absent when none did. */
+  containedAt?: string;
 }

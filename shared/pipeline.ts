@@ -70,6 +70,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     targets: [],
     actions: [],
     notes: [],
+    findingCreatedAt: finding.createdAt,
   };
   if (verdict.decision === 'ignore') {
     logger.info('finding ignored', { reason: verdict.reason });
@@ -111,6 +112,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   const gate = { mode: options.mode, decision: verdict.decision };
   const containment = correlationFailures.length ? [] : await runActions(containmentActionsOf(verdict.playbook), context, gate);
   report.actions = [...correlationFailures, ...containment];
+  // Actions run side by side: the last one has ended when they all have.
+  if (containment.some((action) => action.status === 'done')) report.containedAt = (deps.now?.() ?? new Date()).toISOString();
 
   // 5. Notify, whatever happened above.
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);

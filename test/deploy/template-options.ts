@@ -36,6 +36,8 @@ function expectedGrants(name: FunctionName): Record<string, string[]> {
     'iam:GetRolePolicy': [`arn:aws:iam::${ACCOUNT}:role/workloads/*`],
     'iam:PutRolePolicy': [`arn:aws:iam::${ACCOUNT}:role/workloads/*`],
     'sns:Publish': ['ref:NotifyTopic'],
+    'kms:GenerateDataKey': ['getatt:NotifyTopicKey.Arn'],
+    'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
     'secretsmanager:GetSecretValue': [SLACK_SECRET],
     'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
     'logs:CreateLogGroup': logGroup,
