@@ -152,3 +152,23 @@ export interface Adapters {
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
 }
+
+/** A message taken from a queue: hidden from other readers until deleted or released. */
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** String message attributes (an EventBridge dead letter carries ERROR_CODE and ERROR_MESSAGE). */
+  attributes: Record<string, string>;
+  receiveCount: number;
+}
+
+/** The failure queue `eks-responder replay` reads. */
+export interface QueuePort {
+  readonly url: string;
+  /** Up to `max` (at most 10) messages, hidden for `hideSeconds`; none when the queue is empty. */
+  receive(max: number, hideSeconds: number): Promise<ReceivedMessage[]>;
+  delete(message: ReceivedMessage): Promise<void>;
+  /** Makes the message visible again at once. */
+  release(message: ReceivedMessage): Promise<void>;
+}

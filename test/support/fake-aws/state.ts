@@ -1,5 +1,6 @@
 /** In-memory AWS state behind FakeAws, seeded by tests and mutated by the write operations. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SqsState } from './sqs';
 
 export interface VpcConfig {
   subnetIds: string[];
@@ -154,6 +155,7 @@ export class FakeAwsState {
   readonly secrets = new Map<string, SecretState>();
   readonly unprocessedFindings = new Map<string, UnprocessedFinding>();
   readonly issuedCredentials: IssuedCredentials[] = [];
+  readonly sqs = new SqsState();
   callerIdentity: CallerIdentity;
 
   constructor(
