@@ -5,6 +5,7 @@ import { cacheReadsForInvocation } from './correlation/invocation-cache';
 import { resolveTargets } from './correlation/resolve-targets';
 import { CorrelationError, describeError } from './errors';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
+import { accountVerdict } from './policy/account-scope';
 import { decide, reviewWithTargets, type Verdict } from './policy/default-policy';
 import type { ActionContext } from './playbooks/action';
 import { containmentActionsOf, NOTIFICATION_ACTIONS, type PlaybookName } from './playbooks/registry';
@@ -51,8 +52,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   const incidentId = incidentIdFor(finding.incidentKey);
   const logger = deps.logger.createChild({ persistentLogAttributes: { incidentId, findingId: finding.findingId } });
 
-  // 1. Decide.
-  let verdict: Verdict = decide(finding, options.playbook);
+  // 1. Decide: only about accounts the responder protects, then by the policy.
+  let verdict: Verdict = accountVerdict(finding, deps.config.allowedAccounts) ?? decide(finding, options.playbook);
   const report: IncidentReport = {
     incidentId,
     incidentKey: finding.incidentKey,
@@ -80,16 +81,19 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   // 2. Correlate.
   let targets = NO_TARGETS;
   let kube: KubernetesPort | undefined;
+  // A member account's finding is acted on in that account (its role); notifications stay ours.
+  let adapters = deps.adapters;
   const correlationFailures: ActionRecord[] = [];
   if (finding.cluster) {
     try {
-      kube = cacheReadsForInvocation(await deps.adapters.connector.connect(finding.cluster.name, finding.region));
+      adapters = (await deps.adapters.forAccount?.(finding.account)) ?? deps.adapters;
+      kube = cacheReadsForInvocation(await adapters.connector.connect(finding.cluster.name, finding.region));
       targets = await resolveTargets({
         finding,
         cluster: finding.cluster.name,
         region: finding.region,
         kube,
-        eks: deps.adapters.eks,
+        eks: adapters.eks,
         protectedNamespaces: deps.config.protectedNamespaces,
         allowProtected: options.allowProtected === true,
       });
@@ -108,7 +112,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   logger.info('finding correlated', { decision: verdict.decision, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.
-  const context: ActionContext = { incidentId, finding, targets, kube, adapters: deps.adapters, config: deps.config, now, logger };
+  const context: ActionContext = { incidentId, finding, targets, kube, adapters, config: deps.config, now, logger };
   const gate = { mode: options.mode, decision: verdict.decision };
   const containment = correlationFailures.length ? [] : await runActions(containmentActionsOf(verdict.playbook), context, gate);
   report.actions = [...correlationFailures, ...containment];

@@ -151,6 +151,11 @@ export interface Adapters {
   sns: SnsPort;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
+  /**
+   * The adapters to act in another account with (a member account's findings); absent when the
+   * responder acts in its own account only. Notifications stay with the responder's own.
+   */
+  forAccount?(account: string): Promise<Adapters>;
 }
 
 /** A message taken from a queue: hidden from other readers until deleted or released. */

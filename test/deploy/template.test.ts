@@ -27,6 +27,7 @@ import {
   type Json,
   type Template,
 } from './cloudformation';
+import { describeMemberRole } from './member-role';
 import { describeAlarms } from './template-alarms';
 import { describeTemplateWithOptions, OPTION_PARAMS } from './template-options';
 
@@ -93,6 +94,10 @@ describe('packaged CloudFormation template with every option set', () => {
 
 describe('alarms of the packaged CloudFormation template', () => {
   describeAlarms(() => defaults);
+});
+
+describe('deploy/member-role.yml', () => {
+  describeMemberRole(() => withOptions);
 });
 
 describe('packaged CloudFormation template', () => {
@@ -282,7 +287,9 @@ describe('packaged CloudFormation template', () => {
       expect(variables).not.toHaveProperty('SLACK_WEBHOOK_URL');
       const env = { ...resolve(t, variables), NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic` };
       expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'eks-responder', POWERTOOLS_LOG_LEVEL: expect.any(String) });
-      expect(loadConfig(env, 'lambda')).toMatchObject({ mode: 'notify', protectedNamespaces: ['kube-system'] });
+      expect(loadConfig(env, 'lambda')).toMatchObject({ mode: 'notify', protectedNamespaces: ['kube-system'], allowedAccounts: [ACCOUNT], memberRole: undefined });
+      // Without allowedAccounts the stack's own account only: never another account's findings.
+      expect(resolve(t, variables.ALLOWED_ACCOUNTS)).toBe(ACCOUNT);
     }
   });
 
