@@ -1,6 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { handleEvent, raiseOnFailure } from '../shared/handle-event';
 import { lambdaRuntime } from '../shared/lambda-runtime';
+import { withMetrics } from '../shared/metrics';
 import type { IncidentReport } from '../shared/model';
 
 /**
@@ -10,6 +11,6 @@ import type { IncidentReport } from '../shared/model';
  */
 export async function handler(event: EventBridgeEvent<string, unknown>): Promise<IncidentReport[]> {
   const deps = lambdaRuntime();
-  const reports = await handleEvent(event, { mode: deps.config.mode }, deps);
+  const reports = await withMetrics(() => handleEvent(event, { mode: deps.config.mode }, deps));
   return raiseOnFailure(reports);
 }

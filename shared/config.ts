@@ -33,6 +33,10 @@ export interface ResponderConfig {
   /** The responder's own roles, whose control-plane calls are ignored (its caller identity is added at run time). */
   responderRoleArns: string[];
   securityHubStatusWhenContained: ContainedStatus;
+  /** Accounts whose findings are acted on; undefined: any account. */
+  allowedAccounts?: string[];
+  /** The role assumed in a member account to act on its findings (path /eks-responder/). */
+  memberRole?: { name: string; externalId: string };
 }
 
 const csv = (fallback: string) =>
@@ -62,6 +66,14 @@ const envSchema = z.object({
   ADMIN_PRINCIPAL_ALLOW_LIST: csvOf(iamArn('role|user')),
   RESPONDER_ROLE_ARNS: csvOf(iamArn('role')),
   SECURITYHUB_STATUS_WHEN_CONTAINED: z.enum(CONTAINED_STATUSES, { error: CONTAINED_STATUSES.join(' or ') }).default('NOTIFIED'),
+  ALLOWED_ACCOUNTS: z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\d{12}$/, 'comma-separated 12-digit account IDs')).min(1, 'comma-separated 12-digit account IDs'))
+    .optional(),
+  MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name').optional(),
+  // sts:ExternalId: 2-1224 characters of [\w+=,.@:/-].
+  MEMBER_ROLE_EXTERNAL_ID: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'an STS external ID').optional(),
 });
 
 export type Runtime = 'lambda' | 'cli';
@@ -82,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     // A webhook URL is a credential: in Lambda it must come from Secrets Manager, never plain env.
     throw new ConfigError('SLACK_WEBHOOK_URL must not be set in Lambda: store the URL in Secrets Manager and set SLACK_WEBHOOK_SECRET_ID');
   }
+  if (values.MEMBER_ROLE_NAME && !values.MEMBER_ROLE_EXTERNAL_ID) {
+    // The external id is what keeps another party from making the responder act for them.
+    throw new ConfigError('MEMBER_ROLE_NAME needs MEMBER_ROLE_EXTERNAL_ID: the member roles trust the responder only with it');
+  }
   return {
     mode: values.RESPONSE_MODE ?? DEFAULT_MODE[runtime],
     region: values.AWS_REGION,
@@ -96,5 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     adminPrincipalAllowList: values.ADMIN_PRINCIPAL_ALLOW_LIST,
     responderRoleArns: values.RESPONDER_ROLE_ARNS,
     securityHubStatusWhenContained: values.SECURITYHUB_STATUS_WHEN_CONTAINED,
+    allowedAccounts: values.ALLOWED_ACCOUNTS,
+    memberRole: values.MEMBER_ROLE_NAME ? { name: values.MEMBER_ROLE_NAME, externalId: values.MEMBER_ROLE_EXTERNAL_ID! } : undefined,
   };
 }

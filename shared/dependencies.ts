@@ -1,28 +1,50 @@
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
-import { SDK_CLIENT_DEFAULTS, SdkIam, SdkSns } from './adapters/aws';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { RegionalClients, SDK_CLIENT_DEFAULTS, SdkIam, SdkSns } from './adapters/aws';
 import { SdkEks, eksClients } from './adapters/eks';
 import { StsIdentity } from './adapters/identity';
 import { SdkSecurityHub } from './adapters/securityhub';
 import { EksClusterConnector, KubeconfigConnector } from './adapters/cluster-connector';
-import type { Adapters } from './adapters/ports';
+import { MemberAccounts } from './adapters/member-accounts';
+import type { Adapters, ClusterConnector } from './adapters/ports';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
 import type { ResponderConfig } from './config';
+import { UNKNOWN_ACCOUNT } from './policy/account-scope';
+
+/** EKS (one client per region), cluster access and IAM, acting with the given credentials. */
+function accountAdapters(credentials: AwsCredentialIdentityProvider, kubeconfig?: ClusterConnector): Pick<Adapters, 'connector' | 'eks' | 'iam'> {
+  const eks = new RegionalClients((region) => new EKSClient({ region, credentials, ...SDK_CLIENT_DEFAULTS }));
+  return {
+    connector: kubeconfig ?? new EksClusterConnector((region) => eks.get(region), credentials),
+    eks: new SdkEks(eks),
+    // IAM is a global service: one client, in the partition's home region.
+    iam: new SdkIam(new IAMClient({ region: 'us-east-1', credentials, ...SDK_CLIENT_DEFAULTS })),
+  };
+}
 
 /**
  * The real adapters, created once per process (a Lambda cold start or a CLI run) and reused:
- * SDK clients, cached cluster connections and tokens live as long as the process.
+ * SDK clients, cached cluster connections, tokens and assumed-role credentials live as long as
+ * the process. With a member role configured, `forAccount` gives adapters per member account.
  */
 export function createAdapters(config: ResponderConfig, options: { kubeconfigPath?: string } = {}): Adapters {
   const eks = eksClients();
   const kubeconfigPath = options.kubeconfigPath ?? config.kubeconfigPath;
-  const connector = kubeconfigPath ? new KubeconfigConnector(kubeconfigPath) : new EksClusterConnector((region) => eks.get(region), defaultProvider());
+  const kubeconfig = kubeconfigPath ? new KubeconfigConnector(kubeconfigPath) : undefined;
+  const connector = kubeconfig ?? new EksClusterConnector((region) => eks.get(region), defaultProvider());
   const webhookUrl = config.slackWebhookUrl;
   const slack = webhookUrl
     ? new SlackWebhook(async () => webhookUrl)
     : config.slackWebhookSecretId
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
-  const identity = new StsIdentity(new STSClient({ region: config.region ?? 'us-east-1', ...SDK_CLIENT_DEFAULTS }));
-  return { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), securityHub: new SdkSecurityHub(), identity, slack };
+  const sts = new STSClient({ region: config.region ?? 'us-east-1', ...SDK_CLIENT_DEFAULTS });
+  const own: Adapters = { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), securityHub: new SdkSecurityHub(), identity: new StsIdentity(sts), slack };
+  if (!config.memberRole) return own;
+  // A kubeconfig names one cluster the operator already reaches: only the AWS calls change account.
+  const members = new MemberAccounts(sts, config.memberRole, (credentials) => accountAdapters(credentials, kubeconfig));
+  return { ...own, forAccount: (account) => (account === UNKNOWN_ACCOUNT ? Promise.resolve(own) : members.adaptersFor(account, own)) };
 }

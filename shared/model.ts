@@ -195,4 +195,8 @@ export interface IncidentReport {
   notes: string[];
   /** For control-plane calls: the call and who made it. */
   controlPlane?: { eventName: string; eventTime?: string; actor: Actor; requestParameters: Record<string, unknown> };
+  /** When the source created the finding (ISO 8601), when it says. */
+  findingCreatedAt?: string;
+  /** When the last containment action of this run ended with a change (ISO 8601); absent when none did. */
+  containedAt?: string;
 }

@@ -5,6 +5,7 @@ import { cacheReadsForInvocation } from './correlation/invocation-cache';
 import { resolveTargets } from './correlation/resolve-targets';
 import { CorrelationError, describeError } from './errors';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
+import { accountVerdict } from './policy/account-scope';
 import { decide, reviewWithTargets, type Verdict } from './policy/default-policy';
 import { policySettingsFor } from './policy/settings';
 import type { ActionContext, AnyAction, CorrelationNeed } from './playbooks/action';
@@ -69,6 +70,7 @@ function baseReport(finding: Finding, incidentId: string, mode: Mode, verdict: V
     actions: [],
     notes: [],
     ...(call ? { controlPlane: { eventName: call.eventName, eventTime: call.eventTime, actor: call.actor, requestParameters: call.requestParameters } } : {}),
+    findingCreatedAt: finding.createdAt,
   };
 }
 
@@ -84,7 +86,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
 
   // 1. Decide.
   const { settings, notes } = await policySettingsFor(finding, deps.config, deps.adapters.identity);
-  let verdict: Verdict = decide(finding, options.playbook, settings);
+  // Only about accounts the responder protects, then by the policy.
+  let verdict: Verdict = accountVerdict(finding, deps.config.allowedAccounts) ?? decide(finding, options.playbook, settings);
   const report = baseReport(finding, incidentId, options.mode, verdict);
   report.notes.push(...notes);
   if (verdict.decision === 'ignore') {
@@ -97,27 +100,31 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   const need = correlationNeed(finding, actions);
   let targets = NO_TARGETS;
   let kube: KubernetesPort | undefined;
+  // A member account's finding is acted on in that account (its role); notifications stay ours.
+  let adapters = deps.adapters;
   const correlationFailures: ActionRecord[] = [];
-  if (finding.cluster && need !== 'none') {
-    try {
-      kube = cacheReadsForInvocation(await deps.adapters.connector.connect(finding.cluster.name, finding.region));
+  try {
+    adapters = (await deps.adapters.forAccount?.(finding.account)) ?? deps.adapters;
+    if (finding.cluster && need !== 'none') {
+      kube = cacheReadsForInvocation(await adapters.connector.connect(finding.cluster.name, finding.region));
       if (need === 'workload') {
         targets = await resolveTargets({
           finding,
           cluster: finding.cluster.name,
           region: finding.region,
           kube,
-          eks: deps.adapters.eks,
+          eks: adapters.eks,
           protectedNamespaces: deps.config.protectedNamespaces,
           allowProtected: options.allowProtected === true,
         });
       }
-    } catch (error) {
-      // A cluster that does not exist (deleted, or a GuardDuty sample) will not appear on retry: note it.
-      const final = error instanceof CorrelationError && !error.retryable;
-      logger[final ? 'warn' : 'error']('correlation failed', { error: describeError(error), retryable: !final });
-      correlationFailures.push({ action: 'correlate', target: `cluster ${finding.cluster.name}`, status: final ? 'skipped' : 'failed', detail: describeError(error) });
     }
+  } catch (error) {
+    // A cluster that does not exist (deleted, or a GuardDuty sample) will not appear on retry: note it.
+    const final = error instanceof CorrelationError && !error.retryable;
+    logger[final ? 'warn' : 'error']('correlation failed', { error: describeError(error), retryable: !final });
+    const where = finding.cluster ? `cluster ${finding.cluster.name}` : `account ${finding.account}`;
+    correlationFailures.push({ action: 'correlate', target: where, status: final ? 'skipped' : 'failed', detail: describeError(error) });
   }
 
   // 3. Review the decision now that the targets are known.
@@ -136,7 +143,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     finding,
     targets,
     kube,
-    adapters: deps.adapters,
+    adapters,
     config: deps.config,
     now,
     logger,
@@ -145,6 +152,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   const gate = { mode: options.mode, decision: verdict.decision };
   const containment = correlationFailures.length ? [] : await runActions(actions, context, gate);
   report.actions = [...correlationFailures, ...containment];
+  // Actions run side by side: the last one has ended when they all have.
+  if (containment.some((action) => action.status === 'done')) report.containedAt = (deps.now?.() ?? new Date()).toISOString();
 
   // 5. Notify, whatever happened above.
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);

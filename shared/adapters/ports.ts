@@ -227,4 +227,29 @@ export interface Adapters {
   identity: IdentityPort;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
+  /**
+   * The adapters to act in another account with (a member account's findings); absent when the
+   * responder acts in its own account only. Notifications stay with the responder's own.
+   */
+  forAccount?(account: string): Promise<Adapters>;
+}
+
+/** A message taken from a queue: hidden from other readers until deleted or released. */
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** String message attributes (an EventBridge dead letter carries ERROR_CODE and ERROR_MESSAGE). */
+  attributes: Record<string, string>;
+  receiveCount: number;
+}
+
+/** The failure queue `eks-responder replay` reads. */
+export interface QueuePort {
+  readonly url: string;
+  /** Up to `max` (at most 10) messages, hidden for `hideSeconds`; none when the queue is empty. */
+  receive(max: number, hideSeconds: number): Promise<ReceivedMessage[]>;
+  delete(message: ReceivedMessage): Promise<void>;
+  /** Makes the message visible again at once. */
+  release(message: ReceivedMessage): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SdkQueue } from '../adapters/sqs';
 import { loadConfig } from '../config';
 import { createAdapters } from '../dependencies';
 import { BadInputError, ConfigError, describeError } from '../errors';
@@ -10,6 +11,7 @@ import { createLogger } from '../observability';
 import type { PipelineDeps } from '../pipeline';
 import { hasFailures } from '../pipeline';
 import { PLAYBOOK_NAMES, playbookNamed } from '../playbooks/registry';
+import { renderReplayResult, replayFailedEvents } from '../replay';
 import { renderText } from '../report/render-text';
 import { parseJsonText, splitInput } from '../sources';
 
@@ -111,7 +113,37 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
       };
       setExit(print(await runManualPlaybook(request, options.mode, deps), options, io));
     });
+
+  // replay: failed events back through the code path that failed.
+  cli
+    .command('replay')
+    .description('Re-drive failed events from an SQS failure queue (Lambda on-failure destination or EventBridge dead letters) through the same code path; a message is deleted only after its replay succeeded, never in plan mode')
+    .option('--from-dlq', 'take the events from a failure queue')
+    .option('--queue-url <url>', 'the queue (stack outputs FailureQueueUrl, RuleDeadLetterQueueUrl); default $FAILURE_QUEUE_URL')
+    .addOption(modeOption())
+    .addOption(new Option('--max <n>', 'messages to take at most').default(100).argParser(positiveInteger))
+    .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
+    .option('--json', 'print one JSON result per message')
+    .option('--verbose', 'log to standard error')
+    .action(async (options: CommonOptions & { fromDlq?: boolean; queueUrl?: string; max: number }) => {
+      if (!options.fromDlq) throw new BadInputError('replay takes failed events from a queue: give --from-dlq');
+      const url = options.queueUrl ?? io.env.FAILURE_QUEUE_URL;
+      if (!url) throw new BadInputError('give --queue-url or set FAILURE_QUEUE_URL');
+      if (!URL.canParse(url)) throw new BadInputError(`--queue-url ${JSON.stringify(url)} is not a URL`);
+      const deps = buildDeps(options, io);
+      const results = await replayFailedEvents(new SdkQueue(url, deps.config.region), { mode: options.mode, max: options.max }, deps, (result) =>
+        io.stdout(options.json ? JSON.stringify(result) : renderReplayResult(result)),
+      );
+      if (results.length === 0 && !options.json) io.stdout(`no message in ${url}`);
+      setExit(results.some((result) => result.status === 'failed') ? EXIT_ACTION_FAILED : EXIT_OK);
+    });
   return cli;
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer');
+  return number;
 }
 
 /** Runs the command line; returns the exit code. Errors become one line on stderr, never a stack. */

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 
 export const ROOT = join(__dirname, '..', '..');
 const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
@@ -20,6 +21,9 @@ export interface Template {
   Resources: Record<string, Resource>;
   Conditions?: Record<string, Json>;
   Outputs: Record<string, { Value: Json }>;
+  Parameters?: Record<string, { Type: string; Default?: string }>;
+  /** Test-only: the values a deployment passes for Parameters (defaults otherwise). */
+  ParameterValues?: Record<string, string>;
 }
 
 /** Top-level entries the packaging copy leaves out (dependencies are linked, outputs rebuilt). */
@@ -53,6 +57,13 @@ export async function loadTemplate(params: Record<string, string> = {}): Promise
   }
 }
 
+/** A hand-written CloudFormation template (scalar short forms !Ref, !Sub, !GetAtt allowed), with values for its parameters. */
+export function loadYamlTemplate(path: string, parameterValues: Record<string, string> = {}): Template {
+  const tag = (name: string, long: string) => ({ tag: `!${name}`, resolve: (value: string) => ({ [long]: name === 'GetAtt' ? value.split('.') : value }) });
+  const template = parse(readFileSync(path, 'utf8'), { customTags: [tag('Ref', 'Ref'), tag('Sub', 'Fn::Sub'), tag('GetAtt', 'Fn::GetAtt')] }) as Template;
+  return { ...template, ParameterValues: parameterValues };
+}
+
 // ---- CloudFormation intrinsics, resolved with fixed pseudo parameters -----------------------
 
 export const ACCOUNT = '123456789012';
@@ -74,7 +85,12 @@ export function resolve(t: Template, value: Json): Json {
     if (!t.Resources[id]) throw new Error(`reference to unknown resource ${id}`);
     return id;
   };
-  const name = (ref: string) => (ref === 'AWS::NoValue' ? NO_VALUE : (PSEUDO[ref] ?? `ref:${known(ref)}`));
+  const parameter = (ref: string) => {
+    const value = t.ParameterValues?.[ref] ?? t.Parameters![ref].Default;
+    if (value === undefined) throw new Error(`parameter ${ref} has no value`);
+    return t.Parameters![ref].Type === 'CommaDelimitedList' ? value.split(',') : value;
+  };
+  const name = (ref: string) => (ref === 'AWS::NoValue' ? NO_VALUE : (PSEUDO[ref] ?? (t.Parameters?.[ref] ? parameter(ref) : `ref:${known(ref)}`)));
   switch (key) {
     case 'Ref':
       return name(arg);

@@ -126,3 +126,55 @@ describe('deploy/cluster-access.js', () => {
     await expect(clusterAccess.vpc(context(params))).rejects.toThrow(message);
   });
 });
+
+describe('deploy/member-accounts.js', () => {
+  type Generator = (context: { resolveVariable: (name: string) => Promise<string>; resolveConfigurationProperty: (path: string[]) => Promise<unknown> }) => Promise<Json>;
+  const memberAccounts = require('../../deploy/member-accounts.js') as Record<'allowedAccounts' | 'resources', Generator>;
+  const functions = { guardduty: { iamRoleStatements: [{ Effect: 'Allow', Action: ['eks:DescribeCluster'], Resource: 'x' }] }, reporter: { iamRoleStatements: [] } };
+  const context = (params: Record<string, string>) => ({
+    resolveVariable: async (name: string) => params[name.replace(/^param:/, '')] ?? '',
+    resolveConfigurationProperty: async () => functions,
+  });
+
+  it("allows the stack's own account only when no account is listed", async () => {
+    await expect(memberAccounts.allowedAccounts(context({}))).resolves.toEqual({ Ref: 'AWS::AccountId' });
+    await expect(memberAccounts.allowedAccounts(context({ allowedAccounts: '111122223333, 444455556666,111122223333' }))).resolves.toBe('111122223333,444455556666');
+    await expect(memberAccounts.resources(context({ allowedAccounts: '111122223333' }))).resolves.toEqual({});
+  });
+
+  it('lets the functions that reach clusters assume the member role in each allowed account', async () => {
+    const fragment = await memberAccounts.resources(context({ allowedAccounts: '111122223333,444455556666', memberRoleName: 'responder', memberRoleExternalId: 'ext-1' }));
+    const policy = fragment.Resources.MemberAccountsPolicy.Properties;
+    expect(policy.Roles).toEqual([{ Ref: 'GuarddutyIamRoleLambdaExecution' }]);
+    expect(policy.PolicyDocument.Statement[0].Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::111122223333:role/eks-responder/responder' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::444455556666:role/eks-responder/responder' },
+    ]);
+    expect(fragment.extensions).toEqual({ GuarddutyLambdaFunction: { DependsOn: ['MemberAccountsPolicy'] } });
+  });
+
+  it.each([
+    [{ allowedAccounts: '1111' }, /allowedAccounts must be comma-separated 12-digit account IDs/],
+    [{ allowedAccounts: '111122223333', memberRoleName: 'responder' }, /memberRoleName needs memberRoleExternalId/],
+    [{ memberRoleName: 'responder', memberRoleExternalId: 'ext-1' }, /memberRoleName needs allowedAccounts/],
+    [{ allowedAccounts: '111122223333', memberRoleName: 'a role', memberRoleExternalId: 'ext-1' }, /memberRoleName must be an IAM role name/],
+    [{ memberRoleExternalId: 'ext-1' }, /memberRoleExternalId is set but memberRoleName is not/],
+  ])('refuses %j', async (params, message) => {
+    await expect(memberAccounts.resources(context(params))).rejects.toThrow(message);
+  });
+});
+
+describe('deploy/resources.js', () => {
+  const { merge } = require('../../deploy/resources.js') as { merge: (fragments: Json[]) => Json };
+
+  it("keeps every fragment's DependsOn on a function, and refuses two resources of one name", () => {
+    const merged = merge([
+      { Resources: { A: { Type: 'x' } }, extensions: { Fn: { DependsOn: ['A'] }, Role: { Properties: { ManagedPolicyArns: [] } } } },
+      { Resources: {} },
+      { Resources: { B: { Type: 'y' } }, extensions: { Fn: { DependsOn: ['B'] } } },
+    ]);
+    expect(merged).toEqual({ Resources: { A: { Type: 'x' }, B: { Type: 'y' } }, extensions: { Fn: { DependsOn: ['A', 'B'] }, Role: { Properties: { ManagedPolicyArns: [] } } } });
+    expect(merge([{ Resources: {} }])).toEqual({ Resources: {} });
+    expect(() => merge([{ Resources: { A: {} } }, { Resources: { A: {} } }])).toThrow('two generated resources are named A');
+  });
+});

@@ -4,12 +4,15 @@
 import { loadRbacManifest } from '../helpers/rbac';
 import { ACCOUNT, FUNCTION_NAMES, FUNCTIONS, REGION, UNSCOPABLE_ACTIONS, grantsOf, ofType, resolve, roleOf, statementsOf, wildcardViolations, type FunctionName, type Json, type Template } from './cloudformation';
 
+import { loadConfig } from '../../shared/config';
+
 // Plain CommonJS read by osls at package time, so the test loads it the same way.
 const { KUBERNETES_GROUP } = require('../../deploy/cluster-access.js') as { KUBERNETES_GROUP: string };
 
 const CLUSTERS = ['prod-a', 'staging_eu'];
 const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'];
 const SECURITY_GROUPS = ['sg-0123456789abcdef0'];
+export const MEMBER_ACCOUNT = '444455556666';
 const SLACK_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:eks-responder/slack-AbCdEf`;
 export const OPTION_PARAMS = {
   clusterNames: CLUSTERS.join(','),
@@ -18,6 +21,9 @@ export const OPTION_PARAMS = {
   slackSecretArn: SLACK_SECRET,
   workloadRolePath: '/workloads/',
   responseMode: 'enforce',
+  allowedAccounts: `${ACCOUNT},${MEMBER_ACCOUNT}`,
+  memberRoleName: 'eks-responder-member',
+  memberRoleExternalId: 'eks-responder-7f3c',
 };
 
 const EKS = `arn:aws:eks:${REGION}:${ACCOUNT}`;
@@ -36,6 +42,8 @@ function expectedGrants(name: FunctionName): Record<string, string[]> {
     'iam:GetRolePolicy': [`arn:aws:iam::${ACCOUNT}:role/workloads/*`],
     'iam:PutRolePolicy': [`arn:aws:iam::${ACCOUNT}:role/workloads/*`],
     'sns:Publish': ['ref:NotifyTopic'],
+    'kms:GenerateDataKey': ['getatt:NotifyTopicKey.Arn'],
+    'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
     'secretsmanager:GetSecretValue': [SLACK_SECRET],
     'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
     'logs:CreateLogGroup': logGroup,
@@ -47,6 +55,7 @@ function expectedGrants(name: FunctionName): Record<string, string[]> {
     'ec2:UnassignPrivateIpAddresses': networkInterfaces,
     'ec2:DescribeNetworkInterfaces': ['*'],
     'ec2:DescribeSubnets': ['*'],
+    'sts:AssumeRole': [ACCOUNT, MEMBER_ACCOUNT].map((account) => `arn:aws:iam::${account}:role/eks-responder/eks-responder-member`),
   };
 }
 
@@ -73,8 +82,9 @@ export function describeTemplateWithOptions(template: () => Template): void {
   it('runs every function in the cluster subnets with the given security groups', () => {
     for (const [id, fn] of ofType(t, 'AWS::Lambda::Function')) {
       expect({ id, vpc: fn.Properties.VpcConfig }).toEqual({ id, vpc: { SubnetIds: SUBNETS, SecurityGroupIds: SECURITY_GROUPS } });
-      // Lambda checks the network-interface permissions when it creates the function.
-      expect(fn.DependsOn).toContain('LambdaNetworkInterfacesPolicy');
+      // Lambda checks the network-interface permissions when it creates the function; the first
+      // findings after a deployment may need the member role.
+      expect(fn.DependsOn).toEqual(expect.arrayContaining(['LambdaNetworkInterfacesPolicy', 'MemberAccountsPolicy']));
     }
   });
 
@@ -95,10 +105,18 @@ export function describeTemplateWithOptions(template: () => Template): void {
     for (const [action, resources] of Object.entries(expected)) expect({ action, resources: grants.get(action) }).toEqual({ action, resources: [...resources].sort() });
   });
 
-  it('passes the mode and the Slack secret to every function', () => {
+  it('passes the mode, the Slack secret, the allowed accounts and the member role to every function', () => {
     for (const name of FUNCTION_NAMES) {
       const variables = resolve(t, t.Resources[FUNCTIONS[name]].Properties.Environment.Variables);
-      expect(variables).toMatchObject({ RESPONSE_MODE: 'enforce', SLACK_WEBHOOK_SECRET_ID: SLACK_SECRET });
+      expect(variables).toMatchObject({
+        RESPONSE_MODE: 'enforce',
+        SLACK_WEBHOOK_SECRET_ID: SLACK_SECRET,
+        ALLOWED_ACCOUNTS: `${ACCOUNT},${MEMBER_ACCOUNT}`,
+        MEMBER_ROLE_NAME: 'eks-responder-member',
+        MEMBER_ROLE_EXTERNAL_ID: 'eks-responder-7f3c',
+      });
+      const env = { ...variables, NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic` };
+      expect(loadConfig(env, 'lambda')).toMatchObject({ allowedAccounts: [ACCOUNT, MEMBER_ACCOUNT], memberRole: { name: 'eks-responder-member', externalId: 'eks-responder-7f3c' } });
     }
   });
 }

@@ -27,6 +27,8 @@ import {
   type Json,
   type Template,
 } from './cloudformation';
+import { describeMemberRole } from './member-role';
+import { describeAlarms } from './template-alarms';
 import { describeTemplateWithOptions, OPTION_PARAMS } from './template-options';
 
 const EKS = `arn:aws:eks:${REGION}:${ACCOUNT}`;
@@ -44,6 +46,8 @@ function expectedGrants(functionName: string, slackSecret: string): Record<strin
     'iam:GetRolePolicy': workloadRoles,
     'iam:PutRolePolicy': workloadRoles,
     'sns:Publish': ['ref:NotifyTopic'],
+    'kms:GenerateDataKey': ['getatt:NotifyTopicKey.Arn'],
+    'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
     'secretsmanager:GetSecretValue': [slackSecret],
     'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
     'logs:CreateLogGroup': logGroup,
@@ -86,6 +90,14 @@ beforeAll(async () => {
 
 describe('packaged CloudFormation template with every option set', () => {
   describeTemplateWithOptions(() => withOptions);
+});
+
+describe('alarms of the packaged CloudFormation template', () => {
+  describeAlarms(() => defaults);
+});
+
+describe('deploy/member-role.yml', () => {
+  describeMemberRole(() => withOptions);
 });
 
 describe('packaged CloudFormation template', () => {
@@ -155,6 +167,7 @@ describe('packaged CloudFormation template', () => {
         actions: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary'],
       },
       { resource: 'ref:NotifyTopic', actions: ['sns:DeleteTopic', 'sns:SetTopicAttributes'] },
+      { resource: 'getatt:NotifyTopicKey.Arn', actions: ['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:CreateGrant'] },
       { resource: arn('events', 'rule/eks-responder-dev-*'), actions: ['events:DeleteRule', 'events:DisableRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets'] },
       { resource: ['getatt:RuleDeadLetterQueue.Arn', 'getatt:FailureQueue.Arn'], actions: ['sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:DeleteQueue', 'sqs:SetQueueAttributes'] },
       {
@@ -171,6 +184,7 @@ describe('packaged CloudFormation template', () => {
           'lambda:RemovePermission',
         ],
       },
+      { resource: arn('cloudwatch', 'alarm:eks-responder-dev-*'), actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DisableAlarmActions', 'cloudwatch:PutMetricAlarm', 'cloudwatch:SetAlarmState'] },
       { resource: arn('logs', 'log-group:/aws/lambda/eks-responder-dev-*'), actions: ['logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy'] },
     ];
     for (const name of FUNCTION_NAMES) {
@@ -196,6 +210,10 @@ describe('packaged CloudFormation template', () => {
     }
     expect(denied('sqs:PurgeQueue').sort()).toEqual(ofType(t, 'AWS::SQS::Queue').map(([id]) => `getatt:${id}.Arn`).sort());
     expect(denied('sns:DeleteTopic')).toEqual(ofType(t, 'AWS::SNS::Topic').map(([id]) => `ref:${id}`));
+    expect(denied('kms:ScheduleKeyDeletion')).toEqual(ofType(t, 'AWS::KMS::Key').map(([id]) => `getatt:${id}.Arn`));
+    for (const [id, alarm] of ofType(t, 'AWS::CloudWatch::Alarm')) {
+      expect({ id, covered: denied('cloudwatch:DeleteAlarms').some((pattern) => covers(pattern, `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm.Properties.AlarmName}`)) }).toEqual({ id, covered: true });
+    }
   });
 
   it('routes GuardDuty Finding events about EKS to the guardduty function', () => {
@@ -262,14 +280,16 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('passes the KMS-encrypted topic as NOTIFY_TOPIC_ARN and an environment the Lambda config accepts', () => {
-    expect(t.Resources.NotifyTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
+    expect(resolve(t, t.Resources.NotifyTopic.Properties.KmsMasterKeyId)).toBe('getatt:NotifyTopicKey.Arn');
     for (const name of FUNCTION_NAMES) {
       const variables = fn(name).Properties.Environment.Variables;
       expect(variables.NOTIFY_TOPIC_ARN).toEqual({ Ref: 'NotifyTopic' });
       expect(variables).not.toHaveProperty('SLACK_WEBHOOK_URL');
       const env = { ...resolve(t, variables), NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic` };
       expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'eks-responder', POWERTOOLS_LOG_LEVEL: expect.any(String) });
-      expect(loadConfig(env, 'lambda')).toMatchObject({ mode: 'notify', protectedNamespaces: ['kube-system'] });
+      expect(loadConfig(env, 'lambda')).toMatchObject({ mode: 'notify', protectedNamespaces: ['kube-system'], allowedAccounts: [ACCOUNT], memberRole: undefined });
+      // Without allowedAccounts the stack's own account only: never another account's findings.
+      expect(resolve(t, variables.ALLOWED_ACCOUNTS)).toBe(ACCOUNT);
     }
   });
 

@@ -32,6 +32,17 @@ describe('config', () => {
     expect(() => loadConfig({ NOTIFY_TOPIC_ARN: 'incidents' }, 'cli')).toThrow(/NOTIFY_TOPIC_ARN.*an sns ARN/);
   });
 
+  it('reads the account allow list and the member role, and refuses bad values', () => {
+    expect(loadConfig({ ALLOWED_ACCOUNTS: '111122223333, 444455556666', MEMBER_ROLE_NAME: 'eks-responder-member', MEMBER_ROLE_EXTERNAL_ID: 'ext-7f3c' }, 'lambda')).toMatchObject({
+      allowedAccounts: ['111122223333', '444455556666'],
+      memberRole: { name: 'eks-responder-member', externalId: 'ext-7f3c' },
+    });
+    expect(loadConfig({}, 'lambda')).toMatchObject({ allowedAccounts: undefined, memberRole: undefined });
+    expect(() => loadConfig({ ALLOWED_ACCOUNTS: '111122223333,12' }, 'lambda')).toThrow('invalid ALLOWED_ACCOUNTS="111122223333,12": expected comma-separated 12-digit account IDs');
+    expect(() => loadConfig({ MEMBER_ROLE_NAME: 'eks-responder-member' }, 'lambda')).toThrow(/MEMBER_ROLE_NAME needs MEMBER_ROLE_EXTERNAL_ID/);
+    expect(() => loadConfig({ MEMBER_ROLE_NAME: 'a role', MEMBER_ROLE_EXTERNAL_ID: 'ext-7f3c' }, 'lambda')).toThrow(/MEMBER_ROLE_NAME.*an IAM role name/);
+  });
+
   it('refuses a plain Slack webhook URL in Lambda', () => {
     expect(() => loadConfig({ SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X' }, 'lambda')).toThrow(/SLACK_WEBHOOK_SECRET_ID/);
     expect(loadConfig({ SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X' }, 'cli').slackWebhookUrl).toBe('https://hooks.slack.com/services/T/B/X');

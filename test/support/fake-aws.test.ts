@@ -30,6 +30,7 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 // client-sts is not a direct dependency of the project (it comes with the serverless dev
 // dependency); the responder reaches STS through the credential providers and presigned URLs.
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -360,6 +361,51 @@ describe('STS', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<Account>111122223333</Account>');
     expect(fake.callsTo('sts', 'GetCallerIdentity')[0]).toMatchObject({ params: {}, accessKeyId: 'AKIDTEST' });
+  });
+});
+
+describe('SQS', () => {
+  it('sends, receives (hiding what it returned), changes visibility and deletes by receipt handle, over AWS JSON 1.0', async () => {
+    const sqs = client((c) => new SQSClient(c));
+    const queueUrl = fake.addQueue('failures');
+    expect(queueUrl).toBe(`${fake.url}/111122223333/failures`);
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"source":"aws.guardduty"}', MessageAttributes: { ERROR_CODE: { DataType: 'String', StringValue: 'Throttled' } } }));
+    expect(sent.MessageId).toEqual(expect.any(String));
+    fake.sendToQueue(queueUrl, 'second');
+
+    // The SDK checks MD5OfBody of every received message.
+    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['ApproximateReceiveCount'], MessageAttributeNames: ['All'] }));
+    expect(first.Messages?.map((m) => m.Body)).toEqual(['{"source":"aws.guardduty"}', 'second']);
+    expect(first.Messages?.[0]).toMatchObject({ MessageId: sent.MessageId, Attributes: { ApproximateReceiveCount: '1' }, MessageAttributes: { ERROR_CODE: { DataType: 'String', StringValue: 'Throttled' } } });
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }))).Messages).toBeUndefined();
+
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![0].ReceiptHandle }));
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![1].ReceiptHandle, VisibilityTimeout: 0 }));
+    expect(fake.queueMessages(queueUrl)).toEqual([{ messageId: expect.any(String), body: 'second', receiveCount: 1, visible: true }]);
+    const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+    expect(again.Messages?.map((m) => m.Body)).toEqual(['second']);
+    expect(fake.callsTo('sqs').map((call) => [call.operation, call.kind])).toEqual([
+      ['SendMessage', 'write'],
+      ['ReceiveMessage', 'read'],
+      ['ReceiveMessage', 'read'],
+      ['DeleteMessage', 'write'],
+      ['ChangeMessageVisibility', 'read'],
+      ['ReceiveMessage', 'read'],
+    ]);
+  });
+
+  it('refuses a stale receipt handle and an unknown queue with the SQS error codes', async () => {
+    const sqs = client((c) => new SQSClient(c));
+    const queueUrl = fake.addQueue('failures');
+    fake.sendToQueue(queueUrl, 'body');
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 0 }));
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
+
+    const stale = await sdkError(sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: Messages![0].ReceiptHandle })));
+    expect(stale).toMatchObject({ name: 'ReceiptHandleIsInvalid', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const missing = await sdkError(sqs.send(new ReceiveMessageCommand({ QueueUrl: `${fake.url}/111122223333/nope` })));
+    expect(missing).toMatchObject({ name: 'QueueDoesNotExist', message: 'The specified queue does not exist.' });
+    expect(fake.queueMessages(queueUrl)).toHaveLength(1);
   });
 });
 

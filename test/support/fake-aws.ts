@@ -4,7 +4,7 @@
  * Point a client at it with the `endpoint` client option or, for code that builds its own clients,
  * with `endpointEnv()` / `applyEndpointEnv()` (the SDK reads `AWS_ENDPOINT_URL_<SERVICE ID>`, e.g.
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`). One server answers EKS, IAM, SNS, STS, Secrets Manager,
- * Security Hub and GuardDuty plus a Slack incoming-webhook sink. State lives in memory and is
+ * Security Hub, GuardDuty and SQS plus a Slack incoming-webhook sink. State lives in memory and is
  * seeded by the test; every request is recorded, including ones the fake does not implement
  * (answered with HTTP 400 `UnknownOperationException` so the test notices).
  *
@@ -33,8 +33,10 @@ import {
   type RoleState,
   type SecurityHubFindingState,
 } from './fake-aws/state';
+import type { SqsMessageAttribute } from './fake-aws/sqs';
 
 export type { CallKind, ServiceName } from './fake-aws/protocol';
+export type { SqsMessageAttribute } from './fake-aws/sqs';
 export type {
   AccessEntryState,
   CallerIdentity,
@@ -62,6 +64,7 @@ export const ENDPOINT_ENV_VARS = [
   'AWS_ENDPOINT_URL_STS',
   'AWS_ENDPOINT_URL_SECURITYHUB',
   'AWS_ENDPOINT_URL_GUARDDUTY',
+  'AWS_ENDPOINT_URL_SQS',
 ] as const;
 
 /** Environment variables that would send SDK clients elsewhere or pick other credentials; cleared by applyEndpointEnv. */
@@ -260,6 +263,22 @@ export class FakeAws {
   /** A Security Hub finding as BatchUpdateFindings left it (note, workflow status), or undefined if never updated. */
   securityHubFinding(productArn: string, id: string): SecurityHubFindingState | undefined {
     return this.state.securityHubFindings.get(`${productArn}|${id}`);
+  }
+
+  /** Creates a standard queue; returns its URL (`<url>/<account>/<name>`). */
+  addQueue(name: string, options: { visibilityTimeout?: number } = {}): string {
+    return this.state.sqs.addQueue(name, `${this.url}/${this.accountId}/${name}`, options.visibilityTimeout).url;
+  }
+
+  /** Puts a message on a queue without an SDK call (nothing is recorded); returns its MessageId. */
+  sendToQueue(queueUrl: string, body: string, messageAttributes: Record<string, SqsMessageAttribute> = {}): string {
+    return this.state.sqs.send(queueUrl, body, messageAttributes).messageId;
+  }
+
+  /** The messages a queue holds, in flight or not, oldest first. */
+  queueMessages(queueUrl: string): { messageId: string; body: string; receiveCount: number; visible: boolean }[] {
+    const now = Date.now();
+    return this.state.sqs.queue(queueUrl).messages.map((message) => ({ messageId: message.messageId, body: message.body, receiveCount: message.receiveCount, visible: message.invisibleUntil <= now }));
   }
 
   /* ---------------------------------------------------------------- recorded calls */

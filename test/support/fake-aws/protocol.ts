@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export type AwsServiceName = 'eks' | 'iam' | 'sns' | 'sts' | 'secretsmanager' | 'securityhub' | 'guardduty';
+export type AwsServiceName = 'eks' | 'iam' | 'sns' | 'sts' | 'secretsmanager' | 'securityhub' | 'guardduty' | 'sqs';
 export type ServiceName = AwsServiceName | 'slack' | 'unknown';
 export type Protocol = 'rest-json' | 'json' | 'query';
 
@@ -197,8 +197,11 @@ function epochSeconds(value: unknown): unknown {
   return value;
 }
 
-export function jsonReply(protocol: 'rest-json' | 'json', payload: unknown, requestId: string): Reply {
-  const contentType = protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json';
+/** AWS JSON 1.0 (SQS) and 1.1 (Secrets Manager) differ on the wire only in their content type here. */
+export type JsonVersion = '1.0' | '1.1';
+
+export function jsonReply(protocol: 'rest-json' | 'json', payload: unknown, requestId: string, version: JsonVersion = '1.1'): Reply {
+  const contentType = protocol === 'json' ? `application/x-amz-json-${version}` : 'application/json';
   return {
     status: 200,
     headers: { 'content-type': contentType, 'x-amzn-requestid': requestId },
@@ -206,14 +209,17 @@ export function jsonReply(protocol: 'rest-json' | 'json', payload: unknown, requ
   };
 }
 
-export function jsonError(protocol: 'rest-json' | 'json', error: AwsError, requestId: string): Reply {
-  const contentType = protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json';
-  const body = protocol === 'json' ? { __type: error.code, Message: error.message, ...error.fields } : { message: error.message, ...error.fields };
-  return {
-    status: error.status,
-    headers: { 'content-type': contentType, 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.code },
-    body: JSON.stringify(body),
-  };
+/**
+ * `queryCompatible` (SQS): the error type is namespaced and the query-protocol code travels in
+ * `x-amzn-query-error`, as services migrated from the query protocol answer.
+ */
+export function jsonError(protocol: 'rest-json' | 'json', error: AwsError, requestId: string, version: JsonVersion = '1.1', queryCompatible?: { namespace: string }): Reply {
+  const contentType = protocol === 'json' ? `application/x-amz-json-${version}` : 'application/json';
+  const type = queryCompatible ? `${queryCompatible.namespace}#${error.code}` : error.code;
+  const body = protocol === 'json' ? { __type: type, Message: error.message, ...error.fields } : { message: error.message, ...error.fields };
+  const headers: Record<string, string> = { 'content-type': contentType, 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.code };
+  if (queryCompatible) headers['x-amzn-query-error'] = `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
+  return { status: error.status, headers, body: JSON.stringify(body) };
 }
 
 export function newRequestId(): string {

@@ -3,7 +3,7 @@
  * protocol. All services can share one endpoint URL, so the service is told apart by protocol:
  *
  *  - `/slack/...`                          -> Slack incoming-webhook sink
- *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager)
+ *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager), 1.0 (SQS)
  *  - form body / `?Action=` query string   -> AWS query (IAM, SNS, STS), service from the SigV4
  *                                             credential scope, else from the Action name
  *  - anything else                         -> REST-JSON (EKS, Security Hub, GuardDuty), service from
@@ -27,6 +27,7 @@ import {
   type AwsServiceName,
   type CallKind,
   type FakeRequest,
+  type JsonVersion,
   type Reply,
   type RestRoute,
   type RpcOperation,
@@ -35,11 +36,13 @@ import {
 import { secretsManagerOperations } from './secretsmanager';
 import { securityHubRoutes } from './securityhub';
 import { SNS_XML_NAMESPACE, snsOperations } from './sns';
+import { sqsOperations } from './sqs';
 import type { FakeAwsState } from './state';
 import { STS_XML_NAMESPACE, stsOperations } from './sts';
 
 export type Wire =
-  | { protocol: 'rest-json' | 'json' }
+  | { protocol: 'rest-json' }
+  | { protocol: 'json'; version?: JsonVersion; queryCompatible?: { namespace: string } }
   | { protocol: 'query'; xmlNamespace: string; action: string }
   | { protocol: 'slack' };
 
@@ -61,8 +64,9 @@ const QUERY_SERVICES: Record<'iam' | 'sns' | 'sts', { xmlNamespace: string; oper
   sns: { xmlNamespace: SNS_XML_NAMESPACE, operations: snsOperations },
 };
 
-const JSON_RPC_SERVICES: Record<string, { service: AwsServiceName; operations: Record<string, RpcOperation<FakeAwsState>> }> = {
+const JSON_RPC_SERVICES: Record<string, { service: AwsServiceName; operations: Record<string, RpcOperation<FakeAwsState>>; wire?: Omit<Extract<Wire, { protocol: 'json' }>, 'protocol'> }> = {
   secretsmanager: { service: 'secretsmanager', operations: secretsManagerOperations },
+  AmazonSQS: { service: 'sqs', operations: sqsOperations, wire: { version: '1.0', queryCompatible: { namespace: 'com.amazonaws.sqs' } } },
 };
 
 const REST_SERVICES: Record<'eks' | 'securityhub' | 'guardduty', RestRoute<FakeAwsState>[]> = {
@@ -97,7 +101,7 @@ export function resolveCall(req: FakeRequest, state: FakeAwsState): ResolvedCall
       kind: op?.kind ?? guessKind(req.method, operation),
       params,
       ...signer,
-      wire: { protocol: 'json' },
+      wire: { protocol: 'json', ...rpc?.wire },
       run: op && (() => op.handle(params, state)),
     };
   }
@@ -174,6 +178,8 @@ export function renderSuccess(call: ResolvedCall, payload: unknown, requestId: s
       return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
     case 'query':
       return queryReply(call.wire.xmlNamespace, call.wire.action, payload, requestId);
+    case 'json':
+      return jsonReply('json', payload, requestId, call.wire.version);
     default:
       return jsonReply(call.wire.protocol, payload, requestId);
   }
@@ -189,6 +195,8 @@ export function renderError(call: ResolvedCall, error: AwsError, requestId: stri
     }
     case 'query':
       return queryError(call.wire.xmlNamespace, error, requestId);
+    case 'json':
+      return jsonError('json', error, requestId, call.wire.version, call.wire.queryCompatible);
     default:
       return jsonError(call.wire.protocol, error, requestId);
   }

@@ -1,5 +1,6 @@
 /** In-memory AWS state behind FakeAws, seeded by tests and mutated by the write operations. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SqsState } from './sqs';
 
 export interface VpcConfig {
   subnetIds: string[];
@@ -173,6 +174,7 @@ export class FakeAwsState {
   /** Keyed by `<product ARN>|<finding id>`. */
   readonly securityHubFindings = new Map<string, SecurityHubFindingState>();
   readonly issuedCredentials: IssuedCredentials[] = [];
+  readonly sqs = new SqsState();
   callerIdentity: CallerIdentity;
 
   constructor(

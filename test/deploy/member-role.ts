@@ -1,0 +1,57 @@
+// Checks deploy/member-role.yml against the responder's packaged template (with the member role
+// configured): it trusts exactly the responder's function roles with the external id, and grants
+// the same EKS and IAM actions the function roles hold, with the same self-protection.
+import { join } from 'node:path';
+import { ACCOUNT, FUNCTION_NAMES, ROOT, asList, grantsOf, loadYamlTemplate, resolve, roleOf, statementsOf, wildcardViolations, type Json, type Template } from './cloudformation';
+import { MEMBER_ACCOUNT, OPTION_PARAMS } from './template-options';
+
+const RESPONDER_ROLES = ['arn:aws:iam::123456789012:role/eks-responder/eks-responder-dev-us-east-1-guardduty', 'arn:aws:iam::123456789012:role/eks-responder/eks-responder-dev-us-east-1-manualPlaybook'];
+
+export function describeMemberRole(responderTemplate: () => Template): void {
+  let responder: Template;
+  let member: Template;
+  beforeAll(() => {
+    responder = responderTemplate();
+    // Deployed in the member account, with what the responder's stack was given.
+    member = loadYamlTemplate(join(ROOT, 'deploy', 'member-role.yml'), {
+      ResponderRoleArns: RESPONDER_ROLES.join(','),
+      ExternalId: OPTION_PARAMS.memberRoleExternalId,
+      RoleName: OPTION_PARAMS.memberRoleName,
+      WorkloadRolePath: OPTION_PARAMS.workloadRolePath,
+    });
+  });
+  const role = () => member.Resources.MemberRole;
+
+  it('creates the role the responder assumes, under its protected path', () => {
+    const { Properties: properties } = role();
+    expect(resolve(member, properties.RoleName)).toBe(OPTION_PARAMS.memberRoleName);
+    expect(properties.Path).toBe('/eks-responder/');
+    const assumable = FUNCTION_NAMES.flatMap((name) => grantsOf(responder, roleOf(responder, name)).get('sts:AssumeRole') ?? []);
+    expect(assumable).toContain(`arn:aws:iam::${MEMBER_ACCOUNT}:role${properties.Path}${OPTION_PARAMS.memberRoleName}`);
+  });
+
+  it("trusts only the responder's function roles, and only with the external id", () => {
+    expect(resolve(member, role().Properties.AssumeRolePolicyDocument.Statement)).toEqual([
+      { Sid: 'ResponderFunctionsWithExternalId', Effect: 'Allow', Principal: { AWS: RESPONDER_ROLES }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': OPTION_PARAMS.memberRoleExternalId } } },
+    ]);
+  });
+
+  it('grants the EKS and IAM actions the function roles hold, on this account only, and nothing else', () => {
+    const responderActions = new Set(FUNCTION_NAMES.flatMap((name) => [...grantsOf(responder, roleOf(responder, name)).keys()]).filter((action) => /^(eks|iam):/.test(action)));
+    const memberGrants = grantsOf(member, 'MemberRole');
+    expect([...memberGrants.keys()].sort()).toEqual([...responderActions].sort());
+    for (const [action, resources] of memberGrants) {
+      for (const resource of resources) expect({ action, resource }).toEqual({ action, resource: expect.stringMatching(new RegExp(`^arn:aws:(eks:\\*|iam:):${ACCOUNT}:`)) });
+    }
+    expect(memberGrants.get('iam:PutRolePolicy')).toEqual([`arn:aws:iam::${ACCOUNT}:role/workloads/*`]);
+    expect(wildcardViolations(member)).toEqual([]);
+  });
+
+  it('denies the same writes on the responder roles that the function roles deny themselves', () => {
+    const denies = (template: Template, roleId: string) =>
+      statementsOf(template, roleId)
+        .filter(({ statement }) => statement.Effect === 'Deny' && asList(statement.Action ?? []).some((action) => action.startsWith('iam:')))
+        .map(({ statement }) => ({ actions: asList(statement.Action ?? []), resource: resolve(template, statement.Resource) as Json }));
+    expect(denies(member, 'MemberRole')).toEqual(denies(responder, roleOf(responder, 'guardduty')));
+  });
+}
