@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildBundles, type Bundle } from './bundles';
 import { burstScenario } from './burst';
 import { measureColdStarts } from './cold-start';
-import { parseOptions } from './options';
+import { parseOptions, type Section } from './options';
 import { playbookScenarios, quarantineScenarios } from './scenarios';
 import { renderTable, type BenchFigures } from './table';
 
@@ -26,15 +26,24 @@ async function main(): Promise<void> {
     progress('building the function bundles');
     const bundles = await buildBundles(directory);
     const guardduty = bundleNamed(bundles, 'guardduty');
-    progress(`full quarantines, pod-level and Deployment-level, cold and warm, ${options.repeat} runs each`);
-    const quarantine = await quarantineScenarios(guardduty, options.latencyMs, options.repeat);
-    progress('each playbook through the manual-playbook function');
-    const playbooks = await playbookScenarios(bundleNamed(bundles, 'manual-playbook'), options.latencyMs);
-    progress(`cold starts (${options.coldRuns} processes per bundle)`);
-    const coldStart = await measureColdStarts(bundles, options.coldRuns);
-    progress(`burst of ${options.burstFindings} findings`);
-    const burst = await burstScenario(guardduty, options.latencyMs, options.burstFindings);
-    const figures: BenchFigures = { latencyMs: options.latencyMs, quarantine, playbooks, coldStart, burst };
+    const figures: BenchFigures = { latencyMs: options.latencyMs };
+    const run = (section: Section) => options.sections.includes(section);
+    if (run('quarantine')) {
+      progress(`full quarantines, pod-level and Deployment-level, cold and warm, ${options.repeat} runs each`);
+      figures.quarantine = await quarantineScenarios(guardduty, options.latencyMs, options.repeat);
+    }
+    if (run('playbooks')) {
+      progress('each playbook through the manual-playbook function');
+      figures.playbooks = await playbookScenarios(bundleNamed(bundles, 'manual-playbook'), options.latencyMs);
+    }
+    if (run('cold-start')) {
+      progress(`cold starts (${options.coldRuns} processes per bundle)`);
+      figures.coldStart = await measureColdStarts(bundles, options.coldRuns);
+    }
+    if (run('burst')) {
+      progress(`burst of ${options.burstFindings} findings`);
+      figures.burst = await burstScenario(guardduty, options.latencyMs, options.burstFindings);
+    }
     process.stdout.write(options.json ? `${JSON.stringify(figures, null, 2)}\n` : `${renderTable(figures, options)}\n`);
   } finally {
     rmSync(directory, { recursive: true, force: true });

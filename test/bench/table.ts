@@ -3,12 +3,13 @@ import type { BurstFigures } from './burst';
 import type { ColdStart } from './cold-start';
 import type { PlaybookFigures, QuarantineFigures } from './scenarios';
 
+/** Every section is absent when `--only` left it out. */
 export interface BenchFigures {
   latencyMs: number;
-  quarantine: QuarantineFigures[];
-  playbooks: PlaybookFigures[];
-  coldStart: ColdStart[];
-  burst: BurstFigures;
+  quarantine?: QuarantineFigures[];
+  playbooks?: PlaybookFigures[];
+  coldStart?: ColdStart[];
+  burst?: BurstFigures;
 }
 
 function columns(rows: string[][]): string {
@@ -87,20 +88,20 @@ function burstTable(burst: BurstFigures): string {
 }
 
 export function renderTable(figures: BenchFigures, options: { coldRuns: number; timeline: boolean }): string {
-  const { burst } = figures;
-  return [
+  const { quarantine, playbooks, coldStart, burst } = figures;
+  const sections = [
     `eks-responder bench: every request to the local Kubernetes API server and AWS endpoint takes ${figures.latencyMs} ms more; RT = one such round trip.`,
-    '',
-    'Full quarantine (guardduty function, RESPONSE_MODE=enforce, real argocd finding at severity 8; median of the runs)',
-    quarantineTable(figures.quarantine),
-    ...(options.timeline ? ['', 'Timelines', timelines(figures.quarantine)] : []),
-    '',
-    playbookTable(figures.playbooks),
-    '',
-    'Cold start (module init: require of the packaged bundle)',
-    coldStartTable(figures.coldStart, options.coldRuns),
-    '',
-    `Burst: ${burst.findings} findings about ${burst.pods} pods on ${burst.nodes} nodes, at once, one warm guardduty handler`,
-    burstTable(burst),
-  ].join('\n');
+    quarantine && [
+      'Full quarantine (guardduty function, RESPONSE_MODE=enforce, real argocd finding at severity 8; median of the runs)',
+      quarantineTable(quarantine),
+      ...(options.timeline ? ['', 'Timelines', timelines(quarantine)] : []),
+    ],
+    playbooks && [playbookTable(playbooks)],
+    coldStart && ['Cold start (module init: require of the packaged bundle)', coldStartTable(coldStart, options.coldRuns)],
+    burst && [`Burst: ${burst.findings} findings about ${burst.pods} pods on ${burst.nodes} nodes, at once, one warm guardduty handler`, burstTable(burst)],
+  ];
+  return sections
+    .filter((section) => section !== undefined)
+    .map((section) => (Array.isArray(section) ? section.join('\n') : section))
+    .join('\n\n');
 }
