@@ -1,5 +1,5 @@
 import type { EksPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
-import { describeError } from '../errors';
+import { affectedNamespace, startClusterLookups, type ClusterLookups } from './cluster-lookups';
 import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
 import { selectorToQuery } from './labels';
 import { OWNER_KIND_TO_WORKLOAD, toWorkloadKind, workloadKindName } from './workload-kind';
@@ -31,25 +31,22 @@ const NODE_USER = /^system:node:(.+)$/;
  */
 export async function resolveTargets(context: CorrelationContext): Promise<Targets> {
   const { kube } = context;
-  // Pod Identity associations do not depend on the pods: fetch them while the pods are read.
-  const associations = context.eks.listPodIdentityAssociations(context.cluster, context.region).then(
-    (list) => ({ list, error: undefined as string | undefined }),
-    (error: unknown) => ({ list: [] as PodIdentityAssociation[], error: describeError(error) }),
-  );
+  const namespace = affectedNamespace(context.finding);
+  const early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
   const selection = await selectPods(context);
   const notes = [...selection.notes];
+  const lookups = selection.pods.length > 0 ? (early ?? startClusterLookups(context, selection.pods[0].namespace)) : early;
 
   const pods = await Promise.all(selection.pods.map((pod) => describePod(kube, pod, context)));
-  const podIdentity = await associations;
+  const podIdentity = lookups ? await lookups.associations : { value: [] };
   if (podIdentity.error && pods.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
   for (const pod of pods) {
     if (pod.roleArn) continue;
-    pod.roleArn = podIdentity.list.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount)?.roleArn;
+    pod.roleArn = podIdentity.value.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount)?.roleArn;
     if (pod.roleArn) pod.roleVia = 'pod-identity';
   }
 
-  const nodes = await resolveNodes(kube, pods, selection.nodeIdentity);
-  const roles = await resolveRoles(context, pods, podIdentity.list, notes);
+  const [nodes, roles] = await Promise.all([resolveNodes(kube, pods, selection.nodeIdentity), lookups ? resolveRoles(lookups, pods, podIdentity.value, notes) : []]);
   return { pods, nodes, roles, notes };
 }
 
@@ -157,23 +154,18 @@ async function resolveNodes(kube: KubernetesPort, pods: PodTarget[], nodeIdentit
   return [...nodes.values()];
 }
 
-async function resolveRoles(context: CorrelationContext, pods: PodTarget[], associations: PodIdentityAssociation[], notes: string[]): Promise<RoleTarget[]> {
+async function resolveRoles(lookups: ClusterLookups, pods: PodTarget[], associations: PodIdentityAssociation[], notes: string[]): Promise<RoleTarget[]> {
   const byRole = new Map<string, PodTarget[]>();
   for (const pod of pods) {
     if (pod.roleArn) byRole.set(pod.roleArn, [...(byRole.get(pod.roleArn) ?? []), pod]);
   }
   if (byRole.size === 0) return [];
   // Who else uses these roles: every service account's IRSA annotation, Pod Identity, node groups.
-  const [accounts, nodeRoles] = await Promise.all([
-    context.kube.listServiceAccounts().catch((error: unknown) => {
-      notes.push(`other service accounts not checked for shared roles: ${describeError(error)}`);
-      return [];
-    }),
-    context.eks.listNodegroupRoles(context.cluster, context.region).catch((error: unknown) => {
-      notes.push(`node group roles not checked: ${describeError(error)}`);
-      return [] as string[];
-    }),
-  ]);
+  const [serviceAccounts, nodegroupRoles] = await Promise.all([lookups.serviceAccounts, lookups.nodegroupRoles]);
+  if (serviceAccounts.error) notes.push(`other service accounts not checked for shared roles: ${serviceAccounts.error}`);
+  if (nodegroupRoles.error) notes.push(`node group roles not checked: ${nodegroupRoles.error}`);
+  const accounts = serviceAccounts.value;
+  const nodeRoles = nodegroupRoles.value;
   return [...byRole.entries()].map(([arn, users]) => {
     const own = new Set(users.map((pod) => `${pod.namespace}/${pod.serviceAccount}`));
     const others = new Set<string>();
