@@ -15,6 +15,14 @@ export interface CallCounts {
 export interface InvocationFigures {
   /** (end of the last request − start of the first) / latency. */
   criticalPathRt: number;
+  /**
+   * The most requests that ran one after the other (each starting after the previous ended):
+   * the round trips on the critical path, without the CPU time between them, which a loaded
+   * machine inflates.
+   */
+  sequentialRequests: number;
+  /** The same, counting only requests that ended by the time isolation was in place. */
+  sequentialToIsolation: number | null;
   /** From the start of the first request until the quarantine policy and every target pod's label are in place. */
   isolationRt: number | null;
   /** The same, counted from the end of the first request. */
@@ -92,6 +100,8 @@ export function invocationFigures({ requests, earlier, connections, problems }: 
   const isolated = isolatedAt(requests, isolatedPods);
   return {
     criticalPathRt: round((end - start) / latencyMs),
+    sequentialRequests: longestChain(requests),
+    sequentialToIsolation: isolated === undefined ? null : longestChain(requests.filter((request) => request.endedAt <= isolated)),
     isolationRt: isolated === undefined ? null : round((isolated - start) / latencyMs),
     isolationAfterFirstRt: isolated === undefined ? null : round((isolated - first.endedAt) / latencyMs),
     calls: countCalls(requests),
@@ -102,6 +112,19 @@ export function invocationFigures({ requests, earlier, connections, problems }: 
     problems,
     timeline: requests.map((request) => ({ request: request.label, startRt: round((request.startedAt - start) / latencyMs), endRt: round((request.endedAt - start) / latencyMs), ok: request.ok })),
   };
+}
+
+/** Longest chain of requests in which each starts after the previous one ended (earliest end first is optimal). */
+function longestChain(requests: BenchRequest[]): number {
+  let count = 0;
+  let lastEnd = -Infinity;
+  for (const request of [...requests].sort((a, b) => a.endedAt - b.endedAt)) {
+    if (request.startedAt >= lastEnd) {
+      count += 1;
+      lastEnd = request.endedAt;
+    }
+  }
+  return count;
 }
 
 /** The most requests in flight at one moment. */

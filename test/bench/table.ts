@@ -27,8 +27,10 @@ function quarantineTable(results: QuarantineFigures[]): string {
     rows.push(
       [`${level}-level finding`, '', '', ''],
       ['  critical path (RT)', rt(cold.figures.criticalPathRt), rt(warm.figures.criticalPathRt), '<= 4'],
+      ['    requests in sequence on it', String(cold.figures.sequentialRequests), String(warm.figures.sequentialRequests), ''],
       ['  isolation from first request start (RT)', rt(cold.figures.isolationRt), rt(warm.figures.isolationRt), ''],
       ['  isolation after the first request (RT)', rt(cold.figures.isolationAfterFirstRt), rt(warm.figures.isolationAfterFirstRt), '<= 2'],
+      ['    requests in sequence until isolated', ...[cold, warm].map(({ figures }) => (figures.sequentialToIsolation === null ? 'n/a' : String(figures.sequentialToIsolation))), ''],
       ['  API calls / minimum', `${cold.figures.calls.total}/${cold.minimum.length}`, `${warm.figures.calls.total}/${warm.minimum.length}`, ''],
       ['    reads / writes / notifications', ...[cold, warm].map(({ figures: { calls } }) => `${calls.reads}/${calls.writes}/${calls.notifications}`), ''],
       ['  repeated reads of one object', String(cold.figures.repeatedReads.length), String(warm.figures.repeatedReads.length), '0'],
