@@ -64,6 +64,7 @@ async function selectPods(context: CorrelationContext): Promise<PodSelection> {
     const controller = await kube.readWorkload(kind, workload.namespace, workload.name);
     if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
     const candidates = await kube.listPods(workload.namespace, controller.selector ? { labelSelector: selectorToQuery(controller.selector) } : {});
+    readAheadWhileCheckingOwners(kube, candidates, controller.name);
     // A selector can also match pods the controller does not own; keep only its own.
     const owned = await filterAsync(candidates, async (pod) => (await ownerChain(kube, pod)).some((owner) => owner.kind === workloadKindName(kind) && owner.name === controller.name));
     return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };
@@ -79,6 +80,20 @@ async function selectPods(context: CorrelationContext): Promise<PodSelection> {
   if (node) return { pods: [], nodeIdentity: node[1], notes: [] };
   const who = username ? `user ${username}` : 'no Kubernetes user';
   return { pods: [], notes: [`the finding names no workload, and ${who} is neither a service account nor a node`] };
+}
+
+/**
+ * Starts reading the nodes and service accounts of pods that look like the controller's (their
+ * owner is named after it, as ReplicaSets and Jobs are) while ownership is confirmed, so the
+ * two do not take a round trip each. Look-alike pods another controller owns are not read.
+ */
+function readAheadWhileCheckingOwners(kube: KubernetesPort, pods: KubePod[], controller: string): void {
+  for (const pod of pods) {
+    const owner = pod.ownerReferences.find((reference) => reference.controller) ?? pod.ownerReferences[0];
+    if (!owner || (owner.name !== controller && !owner.name.startsWith(`${controller}-`))) continue;
+    if (pod.nodeName) void kube.readNode(pod.nodeName).catch(() => undefined);
+    void kube.readServiceAccount(pod.namespace, pod.serviceAccountName).catch(() => undefined);
+  }
 }
 
 async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
