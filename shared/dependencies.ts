@@ -2,6 +2,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SdkEks, SdkIam, SdkSns, eksClients } from './adapters/aws';
 import { EksClusterConnector, KubeconfigConnector } from './adapters/cluster-connector';
 import type { Adapters } from './adapters/ports';
+import { shareIamReads } from './adapters/shared-iam-reads';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
 import type { ResponderConfig } from './config';
 
@@ -19,5 +20,5 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     : config.slackWebhookSecretId
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
-  return { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), slack };
+  return { connector, eks: new SdkEks(eks), iam: shareIamReads(new SdkIam()), sns: new SdkSns(), slack };
 }

@@ -89,6 +89,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
         region: finding.region,
         kube,
         eks: deps.adapters.eks,
+        iam: deps.adapters.iam,
         protectedNamespaces: deps.config.protectedNamespaces,
         allowProtected: options.allowProtected === true,
       });

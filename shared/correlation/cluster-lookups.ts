@@ -1,5 +1,6 @@
-import type { EksPort, KubeServiceAccount, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import type { EksPort, IamPort, KubePod, KubeServiceAccount, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
 import { describeError } from '../errors';
+import { REVOKE_POLICY_NAME } from '../markers';
 import type { Finding } from '../model';
 import { toWorkloadKind } from './workload-kind';
 
@@ -24,6 +25,8 @@ const settle = <T>(lookup: Promise<T>, fallback: T): Promise<Settled<T>> =>
 
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
+export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
 /** The namespace whose pods a finding is about, when it names a workload or a service account. */
 export function affectedNamespace(finding: Finding): string | undefined {
   const { workload } = finding;
@@ -44,4 +47,21 @@ export function startClusterLookups(context: { kube: KubernetesPort; eks: EksPor
     serviceAccounts: settle(context.kube.listServiceAccounts(), []),
     nodegroupRoles: settle(context.eks.listNodegroupRoles(context.cluster, context.region), []),
   };
+}
+
+/**
+ * Starts the read revoke-role-sessions makes first (the role's revocation policy) for each IRSA
+ * role the listed service accounts give these pods, so it is answered by the time the action
+ * plans. The pod's own service account read stays the authority for its role; a read for a role
+ * that turns out different is wasted, nothing more.
+ */
+export async function readRevocationAhead(iam: IamPort, pods: KubePod[], lookups: ClusterLookups): Promise<void> {
+  const { value: accounts } = await lookups.serviceAccounts;
+  const roles = new Set<string>();
+  for (const pod of pods) {
+    const account = accounts.find((item) => item.namespace === pod.namespace && item.name === pod.serviceAccountName);
+    const arn = account?.annotations[IRSA_ROLE_ANNOTATION];
+    if (arn) roles.add(arn.split('/').pop() ?? arn);
+  }
+  await Promise.all([...roles].map((role) => iam.getRoleInlinePolicy(role, REVOKE_POLICY_NAME).catch(() => undefined)));
 }

@@ -1,5 +1,5 @@
 import type { KubePod, KubernetesPort } from '../adapters/ports';
-import { SharedReads } from './shared-reads';
+import { SharedReads } from '../adapters/shared-reads';
 
 /** How long concurrent invocations in one process reuse each other's reads (never writes). */
 export const SHARED_READ_MS = 2000;

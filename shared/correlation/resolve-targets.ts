@@ -1,10 +1,8 @@
-import type { EksPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
-import { affectedNamespace, startClusterLookups, type ClusterLookups } from './cluster-lookups';
+import type { EksPort, IamPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import { affectedNamespace, IRSA_ROLE_ANNOTATION, readRevocationAhead, startClusterLookups, type ClusterLookups } from './cluster-lookups';
 import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
 import { selectorToQuery } from './labels';
 import { OWNER_KIND_TO_WORKLOAD, toWorkloadKind, workloadKindName } from './workload-kind';
-
-export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
 export interface CorrelationContext {
   finding: Finding;
@@ -12,6 +10,8 @@ export interface CorrelationContext {
   region: string;
   kube: KubernetesPort;
   eks: EksPort;
+  /** When given, each role's revocation policy is read ahead for revoke-role-sessions (see readRevocationAhead). */
+  iam?: IamPort;
   protectedNamespaces: string[];
   allowProtected: boolean;
 }
@@ -33,7 +33,9 @@ export async function resolveTargets(context: CorrelationContext): Promise<Targe
   const { kube } = context;
   const namespace = affectedNamespace(context.finding);
   const early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
-  const selection = await selectPods(context);
+  const selection = await selectPods(context, (pods) => {
+    if (context.iam && early) void readRevocationAhead(context.iam, pods, early);
+  });
   const notes = [...selection.notes];
   const lookups = selection.pods.length > 0 ? (early ?? startClusterLookups(context, selection.pods[0].namespace)) : early;
 
@@ -50,7 +52,8 @@ export async function resolveTargets(context: CorrelationContext): Promise<Targe
   return { pods, nodes, roles, notes };
 }
 
-async function selectPods(context: CorrelationContext): Promise<PodSelection> {
+/** `found` hears of pods as soon as they are read, before ownership is confirmed, to start reads ahead. */
+async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) => void): Promise<PodSelection> {
   const { finding, kube } = context;
   const workload = finding.workload;
   if (workload) {
@@ -59,12 +62,13 @@ async function selectPods(context: CorrelationContext): Promise<PodSelection> {
     if (!workload.namespace) return { pods: [], notes: [`${workload.kind} ${workload.name} has no namespace`] };
     if (kind === 'pods') {
       const pod = await kube.readPod(workload.namespace, workload.name);
+      if (pod) found([pod]);
       return pod ? { pods: [pod], notes: [] } : { pods: [], notes: [`pod ${workload.namespace}/${workload.name} not found`] };
     }
     const controller = await kube.readWorkload(kind, workload.namespace, workload.name);
     if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
     const candidates = await kube.listPods(workload.namespace, controller.selector ? { labelSelector: selectorToQuery(controller.selector) } : {});
-    readAheadWhileCheckingOwners(kube, candidates, controller.name);
+    found(readAheadWhileCheckingOwners(kube, candidates, controller.name));
     // A selector can also match pods the controller does not own; keep only its own.
     const owned = await filterAsync(candidates, async (pod) => (await ownerChain(kube, pod)).some((owner) => owner.kind === workloadKindName(kind) && owner.name === controller.name));
     return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };
@@ -74,6 +78,7 @@ async function selectPods(context: CorrelationContext): Promise<PodSelection> {
   if (serviceAccount) {
     const [, namespace, name] = serviceAccount;
     const pods = await kube.listPods(namespace, { fieldSelector: `spec.serviceAccountName=${name}` });
+    found(pods);
     return { pods, notes: pods.length ? [] : [`no pod runs as service account ${namespace}/${name}`] };
   }
   const node = NODE_USER.exec(username);
@@ -85,15 +90,19 @@ async function selectPods(context: CorrelationContext): Promise<PodSelection> {
 /**
  * Starts reading the nodes and service accounts of pods that look like the controller's (their
  * owner is named after it, as ReplicaSets and Jobs are) while ownership is confirmed, so the
- * two do not take a round trip each. Look-alike pods another controller owns are not read.
+ * two do not take a round trip each; returns those pods. Look-alike pods another controller
+ * owns are not read.
  */
-function readAheadWhileCheckingOwners(kube: KubernetesPort, pods: KubePod[], controller: string): void {
-  for (const pod of pods) {
+function readAheadWhileCheckingOwners(kube: KubernetesPort, pods: KubePod[], controller: string): KubePod[] {
+  const likely = pods.filter((pod) => {
     const owner = pod.ownerReferences.find((reference) => reference.controller) ?? pod.ownerReferences[0];
-    if (!owner || (owner.name !== controller && !owner.name.startsWith(`${controller}-`))) continue;
+    return owner !== undefined && (owner.name === controller || owner.name.startsWith(`${controller}-`));
+  });
+  for (const pod of likely) {
     if (pod.nodeName) void kube.readNode(pod.nodeName).catch(() => undefined);
     void kube.readServiceAccount(pod.namespace, pod.serviceAccountName).catch(() => undefined);
   }
+  return likely;
 }
 
 async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
