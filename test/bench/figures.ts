@@ -13,6 +13,8 @@ export interface CallCounts {
 }
 
 export interface InvocationFigures {
+  /** From the handler call to the start of its first request: work done before anything goes out. */
+  beforeFirstRequestRt: number;
   /** (end of the last request − start of the first) / latency. */
   criticalPathRt: number;
   /**
@@ -85,6 +87,7 @@ function isolatedAt(requests: BenchRequest[], pods: string[]): number | undefine
 }
 
 export interface InvocationRecord {
+  invokedAt: number;
   requests: BenchRequest[];
   /** Requests of the environment's earlier invocations. */
   earlier: BenchRequest[];
@@ -92,13 +95,14 @@ export interface InvocationRecord {
   problems: string[];
 }
 
-export function invocationFigures({ requests, earlier, connections, problems }: InvocationRecord, latencyMs: number, isolatedPods: string[]): InvocationFigures {
+export function invocationFigures({ invokedAt, requests, earlier, connections, problems }: InvocationRecord, latencyMs: number, isolatedPods: string[]): InvocationFigures {
   const earlierTokens = new Set(earlier.map((request) => request.bearerToken));
   const first = requests[0];
   const start = first?.startedAt ?? 0;
   const end = Math.max(start, ...requests.map((request) => request.endedAt));
   const isolated = isolatedAt(requests, isolatedPods);
   return {
+    beforeFirstRequestRt: round((start - invokedAt) / latencyMs),
     criticalPathRt: round((end - start) / latencyMs),
     sequentialRequests: longestChain(requests),
     sequentialToIsolation: isolated === undefined ? null : longestChain(requests.filter((request) => request.endedAt <= isolated)),

@@ -19,6 +19,8 @@ export interface InvokeRequest {
 export interface InvokeReply {
   id: number;
   outcomes: InvocationOutcome[];
+  /** When the handler was called, in epoch milliseconds (the servers' clock). */
+  invokedAt: number;
   wallMs: number;
   rssBefore: number;
   peakRss: number;

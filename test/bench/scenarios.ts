@@ -83,7 +83,7 @@ async function measure(bundle: Bundle, latencyMs: number, warmUpPayload: unknown
     const earlier = requestsSince(sandbox, { kubernetes: 0, aws: 0 });
     const since = mark(sandbox);
     const reply = await handler.invoke([event]);
-    const record = { requests: requestsSince(sandbox, since), earlier, connections: connectionsSince(sandbox, since), problems: problemsOf(reply.outcomes) };
+    const record = { invokedAt: reply.invokedAt, requests: requestsSince(sandbox, since), earlier, connections: connectionsSince(sandbox, since), problems: problemsOf(reply.outcomes) };
     const figures = invocationFigures(record, latencyMs, pods);
     return { figures, minimum: warmUpPayload ? minimum : [...COLD_ONLY, ...minimum] };
   } finally {

@@ -26,6 +26,7 @@ function quarantineTable(results: QuarantineFigures[]): string {
   for (const { level, cold, warm } of results) {
     rows.push(
       [`${level}-level finding`, '', '', ''],
+      ['  handler call to its first request (RT)', rt(cold.figures.beforeFirstRequestRt), rt(warm.figures.beforeFirstRequestRt), ''],
       ['  critical path (RT)', rt(cold.figures.criticalPathRt), rt(warm.figures.criticalPathRt), '<= 4'],
       ['    requests in sequence on it', String(cold.figures.sequentialRequests), String(warm.figures.sequentialRequests), ''],
       ['  isolation from first request start (RT)', rt(cold.figures.isolationRt), rt(warm.figures.isolationRt), ''],

@@ -26,12 +26,13 @@ process.on('message', (request: InvokeRequest) => {
     let peakRss = rssBefore;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 5);
     const started = performance.now();
+    const invokedAt = performance.timeOrigin + started;
     // All at once, as a burst of deliveries to one warm environment would arrive.
     const outcomes = await Promise.all(request.events.map(invoke));
     const wallMs = performance.now() - started;
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const reply: InvokeReply = { id: request.id, outcomes, wallMs, rssBefore, peakRss };
+    const reply: InvokeReply = { id: request.id, outcomes, invokedAt, wallMs, rssBefore, peakRss };
     process.send?.(reply);
   })();
 });
