@@ -10,6 +10,7 @@ import { SdkSecurityHub } from './adapters/securityhub';
 import { EksClusterConnector, KubeconfigConnector } from './adapters/cluster-connector';
 import { MemberAccounts } from './adapters/member-accounts';
 import type { Adapters, ClusterConnector } from './adapters/ports';
+import { shareIamReads } from './adapters/shared-iam-reads';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
 import type { ResponderConfig } from './config';
 import { UNKNOWN_ACCOUNT } from './policy/account-scope';
@@ -42,7 +43,7 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
   const sts = new STSClient({ region: config.region ?? 'us-east-1', ...SDK_CLIENT_DEFAULTS });
-  const own: Adapters = { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), securityHub: new SdkSecurityHub(), identity: new StsIdentity(sts), slack };
+  const own: Adapters = { connector, eks: new SdkEks(eks), iam: shareIamReads(new SdkIam()), sns: new SdkSns(), securityHub: new SdkSecurityHub(), identity: new StsIdentity(sts), slack };
   if (!config.memberRole) return own;
   // A kubeconfig names one cluster the operator already reaches: only the AWS calls change account.
   const members = new MemberAccounts(sts, config.memberRole, (credentials) => accountAdapters(credentials, kubeconfig));

@@ -114,6 +114,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
           region: finding.region,
           kube,
           eks: adapters.eks,
+          iam: adapters.iam,
           protectedNamespaces: deps.config.protectedNamespaces,
           allowProtected: options.allowProtected === true,
         });

@@ -1,50 +1,82 @@
-import type { KubernetesPort } from '../adapters/ports';
+import type { KubePod, KubernetesPort } from '../adapters/ports';
+import { SharedReads } from '../adapters/shared-reads';
+
+/** How long concurrent invocations in one process reuse each other's reads (never writes). */
+export const SHARED_READ_MS = 2000;
+
+// The connector hands every warm invocation the same port for a cluster, so reads are shared per port.
+const sharedByPort = new WeakMap<KubernetesPort, SharedReads>();
+
+function sharedReadsOf(kube: KubernetesPort, shareForMs: number): SharedReads {
+  let shared = sharedByPort.get(kube);
+  if (!shared) {
+    shared = new SharedReads(shareForMs);
+    sharedByPort.set(kube, shared);
+  }
+  return shared;
+}
 
 /**
  * Wraps a KubernetesPort so that, within one invocation, each object is read at most once
- * (a DaemonSet's pods share nodes, a Deployment's pods share a service account). Writes pass
- * through and drop the cached copy of what they changed.
+ * (a DaemonSet's pods share nodes, a Deployment's pods share a service account), and reads
+ * in flight or just answered are shared with concurrent invocations (SharedReads). Writes
+ * always go out; a write by any invocation makes every cached copy of what it changed stale,
+ * so the next read of it, in this invocation or another, goes to the API server again.
  */
-export function cacheReadsForInvocation(kube: KubernetesPort): KubernetesPort {
-  const memo = new Map<string, Promise<unknown>>();
+export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareForMs?: number } = {}): KubernetesPort {
+  const shared = sharedReadsOf(kube, options.shareForMs ?? SHARED_READ_MS);
+  const memo = new Map<string, { value: Promise<unknown>; version: number }>();
   const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-    let pending = memo.get(key) as Promise<T> | undefined;
-    if (!pending) {
-      pending = read();
-      memo.set(key, pending);
-      pending.catch(() => memo.delete(key));
-    }
-    return pending;
+    const version = shared.version(key);
+    const kept = memo.get(key);
+    if (kept && kept.version === version) return kept.value as Promise<T>;
+    const value = shared.read(key, read);
+    memo.set(key, { value, version });
+    value.catch(() => memo.get(key)?.value === value && memo.delete(key));
+    return value;
   };
+  const write = <T>(keys: string[], change: () => Promise<T>): Promise<T> => {
+    shared.written(keys);
+    return change().finally(() => shared.written(keys));
+  };
+  // A listed pod is as fresh as a read one: keep it, unless something was written meanwhile.
+  const keepListed = (pods: KubePod[], writesBefore: number): void => {
+    if (shared.writeCount !== writesBefore) return;
+    for (const pod of pods) {
+      const key = `pod/${pod.namespace}/${pod.name}`;
+      if (!memo.has(key)) memo.set(key, { value: Promise.resolve(pod), version: shared.version(key) });
+    }
+  };
+  // Several pods of one workload need the same quarantine policy: one create request serves them all.
+  const creating = new Map<string, Promise<boolean>>();
   return {
     description: kube.description,
     readPod: (namespace, name) => once(`pod/${namespace}/${name}`, () => kube.readPod(namespace, name)),
-    listPods: (namespace, query) => kube.listPods(namespace, query),
+    listPods: async (namespace, query) => {
+      const writesBefore = shared.writeCount;
+      const pods = await kube.listPods(namespace, query);
+      keepListed(pods, writesBefore);
+      return pods;
+    },
     readWorkload: (kind, namespace, name) => once(`${kind}/${namespace}/${name}`, () => kube.readWorkload(kind, namespace, name)),
     readServiceAccount: (namespace, name) => once(`sa/${namespace}/${name}`, () => kube.readServiceAccount(namespace, name)),
     listServiceAccounts: () => once('sa-list', () => kube.listServiceAccounts()),
     readNode: (name) => once(`node/${name}`, () => kube.readNode(name)),
-    replacePodLabels: (namespace, name, change) => {
-      memo.delete(`pod/${namespace}/${name}`);
-      return kube.replacePodLabels(namespace, name, change);
-    },
+    replacePodLabels: (namespace, name, change) => write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.replacePodLabels(namespace, name, change)),
     listNetworkPolicies: (namespace) => once(`netpol-list/${namespace}`, () => kube.listNetworkPolicies(namespace)),
     createNetworkPolicy: (policy) => {
-      memo.delete(`netpol-list/${policy.metadata.namespace}`);
-      return kube.createNetworkPolicy(policy);
+      const key = `netpol/${policy.metadata.namespace}/${policy.metadata.name}`;
+      let created = creating.get(key);
+      if (!created) {
+        created = write([`netpol-list/${policy.metadata.namespace}`], () => kube.createNetworkPolicy(policy));
+        creating.set(key, created);
+        created.catch(() => creating.delete(key));
+      }
+      return created;
     },
-    patchNetworkPolicy: (namespace, name, operations) => {
-      memo.delete(`netpol-list/${namespace}`);
-      return kube.patchNetworkPolicy(namespace, name, operations);
-    },
-    patchNode: (name, patch) => {
-      memo.delete(`node/${name}`);
-      return kube.patchNode(name, patch);
-    },
+    patchNetworkPolicy: (namespace, name, operations) => write([`netpol-list/${namespace}`], () => kube.patchNetworkPolicy(namespace, name, operations)),
+    patchNode: (name, patch) => write([`node/${name}`], () => kube.patchNode(name, patch)),
     readBinding: (ref) => once(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, () => kube.readBinding(ref)),
-    deleteBinding: (ref, expected) => {
-      memo.delete(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`);
-      return kube.deleteBinding(ref, expected);
-    },
+    deleteBinding: (ref, expected) => write([`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`], () => kube.deleteBinding(ref, expected)),
   };
 }

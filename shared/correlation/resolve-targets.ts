@@ -1,10 +1,8 @@
-import type { EksPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
-import { describeError } from '../errors';
+import type { EksPort, IamPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import { affectedNamespace, IRSA_ROLE_ANNOTATION, readRevocationAhead, startClusterLookups, type ClusterLookups } from './cluster-lookups';
 import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
 import { selectorToQuery } from './labels';
 import { OWNER_KIND_TO_WORKLOAD, toWorkloadKind, workloadKindName } from './workload-kind';
-
-export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
 export interface CorrelationContext {
   finding: Finding;
@@ -12,6 +10,8 @@ export interface CorrelationContext {
   region: string;
   kube: KubernetesPort;
   eks: EksPort;
+  /** When given, each role's revocation policy is read ahead for revoke-role-sessions (see readRevocationAhead). */
+  iam?: IamPort;
   protectedNamespaces: string[];
   allowProtected: boolean;
 }
@@ -31,29 +31,29 @@ const NODE_USER = /^system:node:(.+)$/;
  */
 export async function resolveTargets(context: CorrelationContext): Promise<Targets> {
   const { kube } = context;
-  // Pod Identity associations do not depend on the pods: fetch them while the pods are read.
-  const associations = context.eks.listPodIdentityAssociations(context.cluster, context.region).then(
-    (list) => ({ list, error: undefined as string | undefined }),
-    (error: unknown) => ({ list: [] as PodIdentityAssociation[], error: describeError(error) }),
-  );
-  const selection = await selectPods(context);
+  const namespace = affectedNamespace(context.finding);
+  const early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
+  const selection = await selectPods(context, (pods) => {
+    if (context.iam && early) void readRevocationAhead(context.iam, pods, early);
+  });
   const notes = [...selection.notes];
+  const lookups = selection.pods.length > 0 ? (early ?? startClusterLookups(context, selection.pods[0].namespace)) : early;
 
   const pods = await Promise.all(selection.pods.map((pod) => describePod(kube, pod, context)));
-  const podIdentity = await associations;
+  const podIdentity = lookups ? await lookups.associations : { value: [] };
   if (podIdentity.error && pods.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
   for (const pod of pods) {
     if (pod.roleArn) continue;
-    pod.roleArn = podIdentity.list.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount)?.roleArn;
+    pod.roleArn = podIdentity.value.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount)?.roleArn;
     if (pod.roleArn) pod.roleVia = 'pod-identity';
   }
 
-  const nodes = await resolveNodes(kube, pods, selection.nodeIdentity);
-  const roles = await resolveRoles(context, pods, podIdentity.list, notes);
+  const [nodes, roles] = await Promise.all([resolveNodes(kube, pods, selection.nodeIdentity), lookups ? resolveRoles(lookups, pods, podIdentity.value, notes) : []]);
   return { pods, nodes, roles, notes };
 }
 
-async function selectPods(context: CorrelationContext): Promise<PodSelection> {
+/** `found` hears of pods as soon as they are read, before ownership is confirmed, to start reads ahead. */
+async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) => void): Promise<PodSelection> {
   const { finding, kube } = context;
   const workload = finding.workload;
   if (workload) {
@@ -62,11 +62,13 @@ async function selectPods(context: CorrelationContext): Promise<PodSelection> {
     if (!workload.namespace) return { pods: [], notes: [`${workload.kind} ${workload.name} has no namespace`] };
     if (kind === 'pods') {
       const pod = await kube.readPod(workload.namespace, workload.name);
+      if (pod) found([pod]);
       return pod ? { pods: [pod], notes: [] } : { pods: [], notes: [`pod ${workload.namespace}/${workload.name} not found`] };
     }
     const controller = await kube.readWorkload(kind, workload.namespace, workload.name);
     if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
     const candidates = await kube.listPods(workload.namespace, controller.selector ? { labelSelector: selectorToQuery(controller.selector) } : {});
+    found(readAheadWhileCheckingOwners(kube, candidates, controller.name));
     // A selector can also match pods the controller does not own; keep only its own.
     const owned = await filterAsync(candidates, async (pod) => (await ownerChain(kube, pod)).some((owner) => owner.kind === workloadKindName(kind) && owner.name === controller.name));
     return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };
@@ -76,12 +78,31 @@ async function selectPods(context: CorrelationContext): Promise<PodSelection> {
   if (serviceAccount) {
     const [, namespace, name] = serviceAccount;
     const pods = await kube.listPods(namespace, { fieldSelector: `spec.serviceAccountName=${name}` });
+    found(pods);
     return { pods, notes: pods.length ? [] : [`no pod runs as service account ${namespace}/${name}`] };
   }
   const node = NODE_USER.exec(username);
   if (node) return { pods: [], nodeIdentity: node[1], notes: [] };
   const who = username ? `user ${username}` : 'no Kubernetes user';
   return { pods: [], notes: [`the finding names no workload, and ${who} is neither a service account nor a node`] };
+}
+
+/**
+ * Starts reading the nodes and service accounts of pods that look like the controller's (their
+ * owner is named after it, as ReplicaSets and Jobs are) while ownership is confirmed, so the
+ * two do not take a round trip each; returns those pods. Look-alike pods another controller
+ * owns are not read.
+ */
+function readAheadWhileCheckingOwners(kube: KubernetesPort, pods: KubePod[], controller: string): KubePod[] {
+  const likely = pods.filter((pod) => {
+    const owner = pod.ownerReferences.find((reference) => reference.controller) ?? pod.ownerReferences[0];
+    return owner !== undefined && (owner.name === controller || owner.name.startsWith(`${controller}-`));
+  });
+  for (const pod of likely) {
+    if (pod.nodeName) void kube.readNode(pod.nodeName).catch(() => undefined);
+    void kube.readServiceAccount(pod.namespace, pod.serviceAccountName).catch(() => undefined);
+  }
+  return likely;
 }
 
 async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
@@ -157,23 +178,18 @@ async function resolveNodes(kube: KubernetesPort, pods: PodTarget[], nodeIdentit
   return [...nodes.values()];
 }
 
-async function resolveRoles(context: CorrelationContext, pods: PodTarget[], associations: PodIdentityAssociation[], notes: string[]): Promise<RoleTarget[]> {
+async function resolveRoles(lookups: ClusterLookups, pods: PodTarget[], associations: PodIdentityAssociation[], notes: string[]): Promise<RoleTarget[]> {
   const byRole = new Map<string, PodTarget[]>();
   for (const pod of pods) {
     if (pod.roleArn) byRole.set(pod.roleArn, [...(byRole.get(pod.roleArn) ?? []), pod]);
   }
   if (byRole.size === 0) return [];
   // Who else uses these roles: every service account's IRSA annotation, Pod Identity, node groups.
-  const [accounts, nodeRoles] = await Promise.all([
-    context.kube.listServiceAccounts().catch((error: unknown) => {
-      notes.push(`other service accounts not checked for shared roles: ${describeError(error)}`);
-      return [];
-    }),
-    context.eks.listNodegroupRoles(context.cluster, context.region).catch((error: unknown) => {
-      notes.push(`node group roles not checked: ${describeError(error)}`);
-      return [] as string[];
-    }),
-  ]);
+  const [serviceAccounts, nodegroupRoles] = await Promise.all([lookups.serviceAccounts, lookups.nodegroupRoles]);
+  if (serviceAccounts.error) notes.push(`other service accounts not checked for shared roles: ${serviceAccounts.error}`);
+  if (nodegroupRoles.error) notes.push(`node group roles not checked: ${nodegroupRoles.error}`);
+  const accounts = serviceAccounts.value;
+  const nodeRoles = nodegroupRoles.value;
   return [...byRole.entries()].map(([arn, users]) => {
     const own = new Set(users.map((pod) => `${pod.namespace}/${pod.serviceAccount}`));
     const others = new Set<string>();

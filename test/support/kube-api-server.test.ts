@@ -132,6 +132,21 @@ describe('connection', () => {
     const [request] = server.requests;
     expect(request.endedAt - request.startedAt).toBeGreaterThanOrEqual(55);
   });
+
+  it('counts the connections clients open', async () => {
+    const http = await import('node:http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<void>((resolve, reject) => {
+        http.get(`${server.url}/api/v1/namespaces`, { agent }, (res) => res.resume().on('end', () => resolve())).on('error', reject);
+      });
+    await get();
+    await get();
+    agent.destroy();
+
+    expect(server.requests).toHaveLength(2);
+    expect(server.connectionsOpened).toBe(1);
+  });
 });
 
 describe('discovery', () => {

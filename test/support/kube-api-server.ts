@@ -102,6 +102,8 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 export class KubeApiServer {
   /** Every request in arrival order. */
   readonly requests: RecordedRequest[] = [];
+  /** Connections clients opened (TLS handshakes when serving HTTPS); a client without keep-alive opens one per request. */
+  connectionsOpened = 0;
   /** Delay before each answer; may be changed while running. */
   latencyMs: number;
   private readonly registry = new ResourceRegistry();
@@ -120,6 +122,7 @@ export class KubeApiServer {
     const api = new KubeApiServer(options);
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void api.handle(req, res);
     api.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+    api.server.on(options.tls ? 'secureConnection' : 'connection', () => (api.connectionsOpened += 1));
     await new Promise<void>((resolve, reject) => {
       api.server.once('error', reject);
       api.server.listen(0, '127.0.0.1', () => resolve());

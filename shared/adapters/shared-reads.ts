@@ -1,0 +1,59 @@
+/**
+ * Reads shared by the concurrent invocations of one warm process (a burst of findings about the
+ * same pods): a read in flight is joined, and its answer is reused for `shareForMs` after it
+ * arrives, unless the object was written since. Only reads are shared; every write goes out and
+ * makes the written objects' cached answers stale, here and in every invocation's own memo.
+ */
+export class SharedReads {
+  private readonly entries = new Map<string, { value: Promise<unknown>; version: number; arrivedAt?: number }>();
+  private readonly versions = new Map<string, number>();
+  private writes = 0;
+
+  constructor(
+    readonly shareForMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Changes each time `key` is written; a copy read at an older version may be stale. */
+  version(key: string): number {
+    return this.versions.get(key) ?? 0;
+  }
+
+  /** Counts every write, so a list can tell whether anything changed while it was in flight. */
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const version = this.version(key);
+    const entry = this.entries.get(key);
+    if (entry && entry.version === version && (entry.arrivedAt === undefined || this.now() - entry.arrivedAt < this.shareForMs)) {
+      return entry.value as Promise<T>;
+    }
+    if (this.entries.size > 1000) this.forgetExpired();
+    const value = load();
+    const fresh: { value: Promise<unknown>; version: number; arrivedAt?: number } = { value, version };
+    this.entries.set(key, fresh);
+    value.then(
+      () => (fresh.arrivedAt = this.now()),
+      () => this.entries.get(key) === fresh && this.entries.delete(key),
+    );
+    return value;
+  }
+
+  /** Call when a write to these keys starts and again when it ends: reads from before are stale. */
+  written(keys: string[]): void {
+    this.writes += 1;
+    for (const key of keys) {
+      this.versions.set(key, this.version(key) + 1);
+      this.entries.delete(key);
+    }
+  }
+
+  private forgetExpired(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.arrivedAt !== undefined && now - entry.arrivedAt >= this.shareForMs) this.entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { EksPort, IamPort, KubePod, KubeServiceAccount, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import { describeError } from '../errors';
+import { REVOKE_POLICY_NAME } from '../markers';
+import type { Finding } from '../model';
+import { toWorkloadKind } from './workload-kind';
+
+/** A lookup's answer, or what it fell back to and why. */
+export interface Settled<T> {
+  value: T;
+  error?: string;
+}
+
+/** Who holds which IAM role in the cluster: needed for every affected pod, whichever it is. */
+export interface ClusterLookups {
+  associations: Promise<Settled<PodIdentityAssociation[]>>;
+  serviceAccounts: Promise<Settled<KubeServiceAccount[]>>;
+  nodegroupRoles: Promise<Settled<string[]>>;
+}
+
+const settle = <T>(lookup: Promise<T>, fallback: T): Promise<Settled<T>> =>
+  lookup.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ value: fallback, error: describeError(error) }),
+  );
+
+const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/** The namespace whose pods a finding is about, when it names a workload or a service account. */
+export function affectedNamespace(finding: Finding): string | undefined {
+  const { workload } = finding;
+  if (workload) return toWorkloadKind(workload.kind) ? workload.namespace || undefined : undefined;
+  return SERVICE_ACCOUNT_USER.exec(finding.kubernetesUser?.username ?? '')?.[1];
+}
+
+/**
+ * Starts, all at once, the lookups that do not depend on which pods are affected, so they run
+ * alongside the first read instead of after it: Pod Identity associations, every service
+ * account (the IRSA annotations) and node group roles, plus the namespace's NetworkPolicies,
+ * which isolating its pods reads next (kept by the invocation's read cache).
+ */
+export function startClusterLookups(context: { kube: KubernetesPort; eks: EksPort; cluster: string; region: string }, namespace: string): ClusterLookups {
+  void context.kube.listNetworkPolicies(namespace).catch(() => undefined);
+  return {
+    associations: settle(context.eks.listPodIdentityAssociations(context.cluster, context.region), []),
+    serviceAccounts: settle(context.kube.listServiceAccounts(), []),
+    nodegroupRoles: settle(context.eks.listNodegroupRoles(context.cluster, context.region), []),
+  };
+}
+
+/**
+ * Starts the read revoke-role-sessions makes first (the role's revocation policy) for each IRSA
+ * role the listed service accounts give these pods, so it is answered by the time the action
+ * plans. The pod's own service account read stays the authority for its role; a read for a role
+ * that turns out different is wasted, nothing more.
+ */
+export async function readRevocationAhead(iam: IamPort, pods: KubePod[], lookups: ClusterLookups): Promise<void> {
+  const { value: accounts } = await lookups.serviceAccounts;
+  const roles = new Set<string>();
+  for (const pod of pods) {
+    const account = accounts.find((item) => item.namespace === pod.namespace && item.name === pod.serviceAccountName);
+    const arn = account?.annotations[IRSA_ROLE_ANNOTATION];
+    if (arn) roles.add(arn.split('/').pop() ?? arn);
+  }
+  await Promise.all([...roles].map((role) => iam.getRoleInlinePolicy(role, REVOKE_POLICY_NAME).catch(() => undefined)));
+}

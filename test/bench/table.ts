@@ -1,0 +1,110 @@
+// The benchmark's printed table. Round trips (RT) are multiples of the servers' fixed latency.
+import type { BurstFigures } from './burst';
+import type { ColdStart } from './cold-start';
+import type { PlaybookFigures, QuarantineFigures } from './scenarios';
+
+/** Every section is absent when `--only` left it out. */
+export interface BenchFigures {
+  latencyMs: number;
+  quarantine?: QuarantineFigures[];
+  playbooks?: PlaybookFigures[];
+  coldStart?: ColdStart[];
+  burst?: BurstFigures;
+}
+
+function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, index) => Math.max(...rows.map((row) => (row[index] ?? '').length)));
+  return rows.map((row) => `  ${row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ')}`.trimEnd()).join('\n');
+}
+
+const rt = (value: number | null): string => (value === null ? 'n/a' : value.toFixed(1));
+const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
+const short = (module: string): string => module.replace('@aws-sdk/client-', '').replace('@aws-sdk/', '').replace('@kubernetes/', '');
+
+function quarantineTable(results: QuarantineFigures[]): string {
+  const rows = [['', 'cold', 'warm', 'target']];
+  for (const { level, cold, warm } of results) {
+    rows.push(
+      [`${level}-level finding`, '', '', ''],
+      ['  handler call to its first request (RT)', rt(cold.figures.beforeFirstRequestRt), rt(warm.figures.beforeFirstRequestRt), ''],
+      ['  critical path (RT)', rt(cold.figures.criticalPathRt), rt(warm.figures.criticalPathRt), '<= 4'],
+      ['    requests in sequence on it', String(cold.figures.sequentialRequests), String(warm.figures.sequentialRequests), ''],
+      ['  isolation from first request start (RT)', rt(cold.figures.isolationRt), rt(warm.figures.isolationRt), ''],
+      ['  isolation after the first request (RT)', rt(cold.figures.isolationAfterFirstRt), rt(warm.figures.isolationAfterFirstRt), '<= 2'],
+      ['    requests in sequence until isolated', ...[cold, warm].map(({ figures }) => (figures.sequentialToIsolation === null ? 'n/a' : String(figures.sequentialToIsolation))), ''],
+      ['  API calls / minimum', `${cold.figures.calls.total}/${cold.minimum.length}`, `${warm.figures.calls.total}/${warm.minimum.length}`, ''],
+      ['    reads / writes / notifications', ...[cold, warm].map(({ figures: { calls } }) => `${calls.reads}/${calls.writes}/${calls.notifications}`), ''],
+      ['  repeated reads of one object', String(cold.figures.repeatedReads.length), String(warm.figures.repeatedReads.length), '0'],
+      ['  DescribeCluster calls, new tokens', ...[cold, warm].map(({ figures }) => `${figures.describeClusterCalls}, ${figures.newTokens}`), 'warm: 0, 0'],
+      ['  Kubernetes connections opened', String(cold.figures.kubernetesConnections), String(warm.figures.kubernetesConnections), ''],
+    );
+  }
+  const problems = results.flatMap(({ level, cold, warm }) => [...cold.figures.problems, ...warm.figures.problems].map((problem) => `  ! ${level}: ${problem}`));
+  const repeats = results.flatMap(({ level, cold, warm }) => [...new Set([...cold.figures.repeatedReads, ...warm.figures.repeatedReads])].map((read) => `    ${level}: ${read}`));
+  return [columns(rows), ...(repeats.length ? ['  repeated reads:', ...repeats] : []), ...problems].join('\n');
+}
+
+function timelines(results: QuarantineFigures[]): string {
+  const lines: string[] = [];
+  for (const { level, cold, warm } of results) {
+    for (const [when, { figures }] of [['cold', cold], ['warm', warm]] as const) {
+      lines.push(`  ${level}-level, ${when}: request (start..end RT)`);
+      for (const entry of figures.timeline) lines.push(`    ${entry.startRt.toFixed(1).padStart(5)} ..${entry.endRt.toFixed(1).padStart(5)}  ${entry.request}${entry.ok ? '' : ' (failed)'}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function playbookTable(results: PlaybookFigures[]): string {
+  const rows = [['playbook (pod-level, warm, manual function)', 'API calls', 'minimum', 'critical path (RT)']];
+  for (const result of results) rows.push([result.playbook, String(result.calls), String(result.minimum.length), rt(result.criticalPathRt)]);
+  const problems = results.flatMap((result) => result.problems.map((problem) => `  ! ${result.playbook}: ${problem}`));
+  return [columns(rows), ...problems].join('\n');
+}
+
+function coldStartTable(results: ColdStart[], runs: number): string {
+  const rows = [[`bundle (median of ${runs} fresh node processes)`, 'size', 'init ms', 'ratio', 'heavy modules loaded at init']];
+  for (const result of results) {
+    const later = result.bundled.filter((module) => !result.loadedAtInit.includes(module));
+    const loaded = [result.loadedAtInit.map(short).join(', ') || 'none', later.length ? `(on demand: ${later.map(short).join(', ')})` : ''].join(' ').trim();
+    rows.push([result.name, kb(result.bytes), result.medianInitMs.toFixed(0), result.ratio.toFixed(2), loaded]);
+  }
+  return [columns(rows), '  target: guardduty ratio <= 2.0; functions that never touch Kubernetes do not load client-node'].join('\n');
+}
+
+function burstTable(burst: BurstFigures): string {
+  const rows = [
+    ['API calls per unique mutation', burst.callsPerUniqueMutation.toFixed(2), '<= 1.2'],
+    [`  API calls, of which notifications`, `${burst.calls.total}, ${burst.calls.notifications}`, ''],
+    ['  unique mutations (objects changed + notifications sent)', String(burst.uniqueMutations), ''],
+    ['Kubernetes + IAM calls per unique cluster/IAM change', burst.clusterAndIam.ratio.toFixed(2), ''],
+    ['  calls, unique changes', `${burst.clusterAndIam.calls}, ${burst.clusterAndIam.uniqueMutations}`, ''],
+    ['wall time (RT)', burst.wallRt.toFixed(0), ''],
+    ['peak RSS, growth during the burst (MB)', `${burst.peakRssMb}, ${burst.rssGrowthMb}`, ''],
+    ['peak requests in flight: Kubernetes, IAM', `${burst.peakInFlight.kubernetes}, ${burst.peakInFlight.iam}`, 'bounded'],
+    ['Kubernetes connections opened', String(burst.kubernetesConnections), ''],
+    ['incidents failed', String(burst.incidentsFailed), '0'],
+    ['quarantine policies selecting no pod', String(burst.orphanPolicies), '0'],
+  ];
+  const kinds = [...new Set(burst.problems.map((problem) => problem.replace(/inc-[0-9a-f]{16}/g, 'inc-…').replace(/\d+/g, 'N')))].slice(0, 5);
+  return [columns([['', 'value', 'target'], ...rows]), ...kinds.map((kind) => `  ! e.g. ${kind}`)].join('\n');
+}
+
+export function renderTable(figures: BenchFigures, options: { coldRuns: number; timeline: boolean }): string {
+  const { quarantine, playbooks, coldStart, burst } = figures;
+  const sections = [
+    `eks-responder bench: every request to the local Kubernetes API server and AWS endpoint takes ${figures.latencyMs} ms more; RT = one such round trip.`,
+    quarantine && [
+      'Full quarantine (guardduty function, RESPONSE_MODE=enforce, real argocd finding at severity 8; median of the runs)',
+      quarantineTable(quarantine),
+      ...(options.timeline ? ['', 'Timelines', timelines(quarantine)] : []),
+    ],
+    playbooks && [playbookTable(playbooks)],
+    coldStart && ['Cold start (module init: require of the packaged bundle)', coldStartTable(coldStart, options.coldRuns)],
+    burst && [`Burst: ${burst.findings} findings about ${burst.pods} pods on ${burst.nodes} nodes, at once, one warm guardduty handler`, burstTable(burst)],
+  ];
+  return sections
+    .filter((section) => section !== undefined)
+    .map((section) => (Array.isArray(section) ? section.join('\n') : section))
+    .join('\n\n');
+}
