@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Adapters, KubernetesPort } from './adapters/ports';
 import type { ResponderConfig } from './config';
+import { describeClusterApis, detectClusterApis } from './correlation/cluster-apis';
 import { cacheReadsForInvocation } from './correlation/invocation-cache';
 import { resolveTargets } from './correlation/resolve-targets';
 import { CorrelationError, describeError } from './errors';
@@ -103,7 +104,11 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   // 3. Review the decision now that the targets are known.
   if (correlationFailures.length === 0) verdict = reviewWithTargets(verdict, targets);
   else if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${correlationFailures[0].detail}` };
-  Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets), notes: targets.notes });
+  Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets), notes: [...targets.notes] });
+  if (kube && correlationFailures.length === 0) {
+    // Which add-ons (CNI, mesh, Karpenter, admission) the layered actions can use.
+    report.notes.push(await detectClusterApis(kube).then(describeClusterApis, (error: unknown) => `cluster APIs not detected: ${describeError(error)}`));
+  }
   logger.info('finding correlated', { decision: verdict.decision, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.

@@ -14,7 +14,11 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../model';
+import { CustomObjects } from './kubernetes-custom';
+import { ManifestReader } from './kubernetes-manifests';
 import type {
+  CustomObject,
+  CustomResource,
   KubeMeta,
   KubeNetworkPolicy,
   KubeNode,
@@ -24,7 +28,9 @@ import type {
   JsonPatchOperation,
   KubernetesPort,
   LabelSelector,
+  ManifestKind,
   MetadataPatch,
+  PodLogQuery,
   PodQuery,
 } from './ports';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -133,6 +139,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
   private readonly networking: NetworkingV1Api;
+  private readonly custom: CustomObjects;
+  private readonly manifests: ManifestReader;
 
   constructor(
     config: KubeConfig,
@@ -143,6 +151,9 @@ export class ClientNodeKubernetes implements KubernetesPort {
     this.apps = config.makeApiClient(AppsV1Api);
     this.batch = config.makeApiClient(BatchV1Api);
     this.networking = config.makeApiClient(NetworkingV1Api);
+    const calls = { call: this.call.bind(this), find: this.find.bind(this) };
+    this.custom = new CustomObjects(config, calls);
+    this.manifests = new ManifestReader(config, calls);
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
@@ -263,4 +274,18 @@ export class ClientNodeKubernetes implements KubernetesPort {
     const node = await this.call(`patch node ${name}`, () => this.core.patchNode({ name, body }, mergePatch));
     return toNode(node);
   }
+
+  async patchPodMetadata(namespace: string, name: string, patch: MetadataPatch): Promise<KubePod> {
+    const pod = await this.call(`patch pod ${namespace}/${name}`, () => this.core.patchNamespacedPod({ namespace, name, body: { metadata: patch } }, mergePatch));
+    return toPod(pod);
+  }
+
+  servedGroupVersions = (): Promise<string[]> => this.custom.servedGroupVersions();
+  getCustomObject = (resource: CustomResource, namespace: string | undefined, name: string): Promise<CustomObject | undefined> => this.custom.get(resource, namespace, name);
+  createCustomObject = (resource: CustomResource, object: CustomObject): Promise<boolean> => this.custom.create(resource, object);
+  deleteCustomObject = (resource: CustomResource, namespace: string | undefined, name: string): Promise<boolean> => this.custom.delete(resource, namespace, name);
+  listCustomObjects = (resource: CustomResource, labelSelector: string): Promise<CustomObject[]> => this.custom.list(resource, labelSelector);
+  readManifest = (kind: ManifestKind, namespace: string | undefined, name: string): Promise<string | undefined> => this.manifests.read(kind, namespace, name);
+  listManifests = (kind: 'Event' | 'NetworkPolicy', namespace: string, fieldSelector?: string): Promise<string> => this.manifests.list(kind, namespace, fieldSelector);
+  readPodLog = (namespace: string, pod: string, query: PodLogQuery): Promise<string | undefined> => this.manifests.podLog(namespace, pod, query);
 }

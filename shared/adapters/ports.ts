@@ -84,6 +84,33 @@ export interface PodQuery {
   fieldSelector?: string;
 }
 
+/** A resource outside the built-in groups, such as a CRD (`cilium.io/v2` `ciliumnetworkpolicies`). */
+export interface CustomResource {
+  group: string;
+  version: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface CustomObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: unknown;
+  [field: string]: unknown;
+}
+
+/** Kinds whose manifests are read verbatim, as evidence. */
+export type ManifestKind = 'Pod' | 'Node' | 'ServiceAccount' | 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'StatefulSet' | 'Job' | 'CronJob';
+
+export interface PodLogQuery {
+  container: string;
+  tailLines: number;
+  limitBytes: number;
+  /** The last terminated instance of the container instead of the running one. */
+  previous: boolean;
+}
+
 export interface KubernetesPort {
   /** Where the client connects, for the report (e.g. `eks:prod` or `kubeconfig:kind-dev`). */
   readonly description: string;
@@ -104,6 +131,23 @@ export interface KubernetesPort {
   createNetworkPolicy(policy: KubeNetworkPolicy): Promise<boolean>;
   patchNetworkPolicy(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<void>;
   patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean }): Promise<KubeNode>;
+  /** Merge-patches the pod's labels or annotations; other keys are left alone. */
+  patchPodMetadata(namespace: string, name: string, patch: MetadataPatch): Promise<KubePod>;
+  /** `group/version` pairs the cluster serves (discovery, `GET /apis`); asked once per connection. */
+  servedGroupVersions(): Promise<string[]>;
+  getCustomObject(resource: CustomResource, namespace: string | undefined, name: string): Promise<CustomObject | undefined>;
+  /** Returns false when an object of that name already exists. */
+  createCustomObject(resource: CustomResource, object: CustomObject): Promise<boolean>;
+  /** Returns false when there was nothing to delete. */
+  deleteCustomObject(resource: CustomResource, namespace: string | undefined, name: string): Promise<boolean>;
+  /** Objects of the resource in every namespace that match the label selector. */
+  listCustomObjects(resource: CustomResource, labelSelector: string): Promise<CustomObject[]>;
+  /** The object as the API server sent it (JSON text), for evidence; undefined when it does not exist. */
+  readManifest(kind: ManifestKind, namespace: string | undefined, name: string): Promise<string | undefined>;
+  /** A namespace's objects of that kind as the API server sent the list (JSON text). */
+  listManifests(kind: 'Event' | 'NetworkPolicy', namespace: string, fieldSelector?: string): Promise<string>;
+  /** A container's log text; undefined when there is none (no previous instance, not started yet). */
+  readPodLog(namespace: string, pod: string, query: PodLogQuery): Promise<string | undefined>;
 }
 
 /** Connects to the cluster a finding names. Implementations cache connections across warm invocations. */
