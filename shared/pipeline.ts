@@ -114,7 +114,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   // 4. Contain.
   const context: ActionContext = { incidentId, finding, targets, kube, adapters: deps.adapters, config: deps.config, now, logger };
   const gate = { mode: options.mode, decision: verdict.decision };
-  const containment = correlationFailures.length ? [] : await runActions(containmentActionsOf(verdict.playbook), context, gate);
+  const containment = correlationFailures.length ? [] : await runActions(containmentActionsOf(verdict.playbook, deps.config), context, gate);
   report.actions = [...correlationFailures, ...containment];
 
   // 5. Notify, whatever happened above.

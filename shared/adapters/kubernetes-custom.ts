@@ -43,22 +43,22 @@ export class CustomObjects {
     );
   }
 
-  async create(resource: CustomResource, object: CustomObject): Promise<boolean> {
+  async create(resource: CustomResource, object: CustomObject): Promise<'created' | 'exists' | 'not-found'> {
     const { group, version, plural } = resource;
     const namespace = object.metadata.namespace;
     const created = await this.calls.find(`create ${where(resource, namespace, object.metadata.name)}`, async () => {
       try {
-        return await (resource.namespaced && namespace
+        await (resource.namespaced && namespace
           ? this.objects.createNamespacedCustomObject({ group, version, plural, namespace, body: object })
           : this.objects.createClusterCustomObject({ group, version, plural, body: object }));
+        return 'created' as const;
       } catch (error) {
         // 409 (already exists) is an answer, not a failure: report it without retrying.
-        if ((error as { code?: number }).code === 409) return false;
+        if ((error as { code?: number }).code === 409) return 'exists' as const;
         throw error;
       }
     });
-    if (created === undefined) throw new Error(`create ${where(resource, namespace, object.metadata.name)}: HTTP 404 (${group}/${version} ${plural} not served, or no such namespace)`);
-    return created !== false;
+    return created ?? 'not-found';
   }
 
   async delete(resource: CustomResource, namespace: string | undefined, name: string): Promise<boolean> {

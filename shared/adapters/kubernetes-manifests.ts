@@ -50,6 +50,7 @@ export class ManifestReader {
     this.readers = {
       Pod: (namespace, name, options) => core.readNamespacedPod({ namespace, name }, options),
       Node: (_namespace, name, options) => core.readNode({ name }, options),
+      Namespace: (_namespace, name, options) => core.readNamespace({ name }, options),
       ServiceAccount: (namespace, name, options) => core.readNamespacedServiceAccount({ namespace, name }, options),
       ReplicaSet: (namespace, name, options) => apps.readNamespacedReplicaSet({ namespace, name }, options),
       Deployment: (namespace, name, options) => apps.readNamespacedDeployment({ namespace, name }, options),

@@ -282,7 +282,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
 
   servedGroupVersions = (): Promise<string[]> => this.custom.servedGroupVersions();
   getCustomObject = (resource: CustomResource, namespace: string | undefined, name: string): Promise<CustomObject | undefined> => this.custom.get(resource, namespace, name);
-  createCustomObject = (resource: CustomResource, object: CustomObject): Promise<boolean> => this.custom.create(resource, object);
+  createCustomObject = (resource: CustomResource, object: CustomObject): Promise<'created' | 'exists' | 'not-found'> => this.custom.create(resource, object);
   deleteCustomObject = (resource: CustomResource, namespace: string | undefined, name: string): Promise<boolean> => this.custom.delete(resource, namespace, name);
   listCustomObjects = (resource: CustomResource, labelSelector: string): Promise<CustomObject[]> => this.custom.list(resource, labelSelector);
   readManifest = (kind: ManifestKind, namespace: string | undefined, name: string): Promise<string | undefined> => this.manifests.read(kind, namespace, name);

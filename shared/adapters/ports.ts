@@ -101,7 +101,7 @@ export interface CustomObject {
 }
 
 /** Kinds whose manifests are read verbatim, as evidence. */
-export type ManifestKind = 'Pod' | 'Node' | 'ServiceAccount' | 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'StatefulSet' | 'Job' | 'CronJob';
+export type ManifestKind = 'Pod' | 'Node' | 'Namespace' | 'ServiceAccount' | 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'StatefulSet' | 'Job' | 'CronJob';
 
 export interface PodLogQuery {
   container: string;
@@ -136,8 +136,8 @@ export interface KubernetesPort {
   /** `group/version` pairs the cluster serves (discovery, `GET /apis`); asked once per connection. */
   servedGroupVersions(): Promise<string[]>;
   getCustomObject(resource: CustomResource, namespace: string | undefined, name: string): Promise<CustomObject | undefined>;
-  /** Returns false when an object of that name already exists. */
-  createCustomObject(resource: CustomResource, object: CustomObject): Promise<boolean>;
+  /** `exists` when an object of that name is already there; `not-found` when the resource (or namespace) is not served. */
+  createCustomObject(resource: CustomResource, object: CustomObject): Promise<'created' | 'exists' | 'not-found'>;
   /** Returns false when there was nothing to delete. */
   deleteCustomObject(resource: CustomResource, namespace: string | undefined, name: string): Promise<boolean>;
   /** Objects of the resource in every namespace that match the label selector. */
@@ -168,7 +168,22 @@ export interface EksPort {
   listNodegroupRoles(cluster: string, region: string): Promise<string[]>;
 }
 
+/** A role as evidence: its trust policy and every policy that grants it permissions. */
+export interface RoleDetails {
+  arn: string;
+  path?: string;
+  createDate?: string;
+  maxSessionDuration?: number;
+  /** JSON text, decoded. */
+  assumeRolePolicyDocument?: string;
+  /** Inline policy name -> JSON text, decoded. */
+  inlinePolicies: Record<string, string>;
+  attachedPolicies: { name: string; arn: string }[];
+}
+
 export interface IamPort {
+  /** Undefined when the role does not exist. */
+  describeRole(roleName: string): Promise<RoleDetails | undefined>;
   getRoleInlinePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void>;
 }
@@ -187,12 +202,50 @@ export interface SlackPort {
   post(payload: unknown): Promise<void>;
 }
 
+export interface Ec2Instance {
+  instanceId: string;
+  /** `spot` for Spot instances; undefined for On-Demand. */
+  lifecycle?: string;
+  state?: string;
+  tags: Record<string, string>;
+  /** EBS volumes attached to the instance (root and data). */
+  volumes: { volumeId: string; deviceName: string }[];
+}
+
+export interface TerminationSettings {
+  disableApiTermination: boolean;
+  shutdownBehavior: string;
+}
+
+export interface Ec2Port {
+  describeInstance(region: string, instanceId: string): Promise<Ec2Instance | undefined>;
+  terminationSettings(region: string, instanceId: string): Promise<TerminationSettings>;
+  /** Sets the attributes given (EC2 changes one per call). */
+  changeTerminationSettings(region: string, instanceId: string, change: Partial<TerminationSettings>): Promise<void>;
+  tag(region: string, resourceId: string, tags: Record<string, string>): Promise<void>;
+  untag(region: string, resourceId: string, keys: string[]): Promise<void>;
+  /** Snapshots carrying tag `key=value`, with their volume. */
+  snapshotsTagged(region: string, key: string, value: string): Promise<{ snapshotId: string; volumeId: string }[]>;
+  createSnapshot(region: string, volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
+}
+
+/** Where an evidence bundle is written: S3 (EVIDENCE_BUCKET) or, from the CLI, a local directory. */
+export interface EvidenceStore {
+  /** `s3://bucket/` or `file:///dir/`: prefixed to keys in reports. */
+  readonly location: string;
+  /** Stores one object; returns its full location. */
+  put(key: string, body: string, contentType: string): Promise<string>;
+}
+
 /** The outside world, as the pipeline sees it. */
 export interface Adapters {
   connector: ClusterConnector;
   eks: EksPort;
   iam: IamPort;
   sns: SnsPort;
+  ec2: Ec2Port;
+  /** Undefined when neither EVIDENCE_BUCKET nor an evidence directory is configured. */
+  evidence?: EvidenceStore;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
 }

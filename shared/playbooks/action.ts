@@ -6,6 +6,14 @@ import type { Finding, IncidentReport, Targets } from '../model';
 /** Containment changes clusters and roles; notification only tells people. The runner gates them differently. */
 export type ActionKind = 'containment' | 'notification';
 
+/**
+ * When an action runs within its playbook: evidence is taken before anything changes,
+ * containment follows, and preservation last marks what containment changed (so it never
+ * races with it on the same object). Default `containment`.
+ */
+export type ActionPhase = 'evidence' | 'containment' | 'preservation';
+export const ACTION_PHASES: readonly ActionPhase[] = ['evidence', 'containment', 'preservation'];
+
 export interface KubernetesPermission {
   group: string;
   resource: string;
@@ -43,6 +51,7 @@ export interface Action<TTarget = unknown, TChange = unknown> {
   name: string;
   description: string;
   kind: ActionKind;
+  phase?: ActionPhase;
   /** What the action calls, so RBAC and IAM tests can check they cover it. */
   permissions: { kubernetes: KubernetesPermission[]; iam: string[] };
   targetsOf(context: ActionContext): TTarget[];

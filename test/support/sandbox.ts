@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAws } from './fake-aws';
 import { KubeApiServer } from './kube-api-server';
-import { ACCOUNT, CLUSTER, POD_IDENTITY_ASSOCIATIONS, REGION, ROLES, seedClusterScenario } from './cluster-scenario';
+import { ACCOUNT, CLUSTER, NODES, POD_IDENTITY_ASSOCIATIONS, REGION, ROLES, seedClusterScenario } from './cluster-scenario';
 
 export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-incidents`;
 
@@ -40,6 +40,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   for (const arn of Object.values(ROLES)) aws.addRole({ name: arn.split('/').pop() as string });
   for (const association of POD_IDENTITY_ASSOCIATIONS) aws.addPodIdentityAssociation(association);
   aws.addNodegroup(CLUSTER, 'general', ROLES.nodes);
+  // The worker nodes' EC2 instances, as a managed node group launches them: shutdown terminates, no protection.
+  for (const node of Object.values(NODES)) {
+    aws.addInstance({
+      instanceId: node.instanceId,
+      shutdownBehavior: 'terminate',
+      tags: { 'eks:cluster-name': CLUSTER, 'eks:nodegroup-name': 'general' },
+      volumes: [{ deviceName: '/dev/xvda', volumeId: `vol-${node.instanceId.slice(2)}` }],
+    });
+  }
 
   const directory = mkdtempSync(join(tmpdir(), 'eks-responder-sandbox-'));
   const kubeconfigPath = join(directory, 'kubeconfig.json');
