@@ -27,6 +27,8 @@ export class S3EvidenceStore implements EvidenceStore {
         Bucket: this.bucket,
         Key: key,
         Body: body,
+        // Given explicitly: S3 needs it, and the SDK does not send it for an empty body.
+        ContentLength: Buffer.byteLength(body, 'utf8'),
         ContentType: contentType,
         ServerSideEncryption: 'aws:kms',
         SSEKMSKeyId: this.kmsKeyId,

@@ -3,6 +3,7 @@ import { BadInputError } from '../errors';
 import type { AnyAction } from './action';
 import { blockImage } from './actions/block-image';
 import { calicoDeny } from './actions/calico-deny';
+import { collectEvidence } from './actions/collect-evidence';
 import { ciliumDeny } from './actions/cilium-deny';
 import { cordonNode } from './actions/cordon-node';
 import { isolatePod } from './actions/isolate-pod';
@@ -14,6 +15,7 @@ import { revokeRoleSessions } from './actions/revoke-role-sessions';
 import { snapshotVolumes } from './actions/snapshot-volumes';
 
 export const ACTIONS: readonly AnyAction[] = [
+  collectEvidence,
   isolatePod,
   cordonNode,
   revokeRoleSessions,
@@ -30,13 +32,15 @@ export const ACTIONS: readonly AnyAction[] = [
 /**
  * A playbook is its containment actions; every playbook ends by notifying. The layered
  * actions (CNI, mesh, Karpenter) skip themselves, with the reason, where the cluster lacks
- * their API. Actions run in their phase: see ActionPhase.
+ * their API. Actions run in their phase (see ActionPhase): the evidence is collected before
+ * anything changes.
  */
 export const PLAYBOOKS = {
-  quarantine: [isolatePod, cordonNode, revokeRoleSessions, ciliumDeny, calicoDeny, meshDeny, protectInstance, snapshotVolumes, blockImage, protectFromDisruption],
+  quarantine: [collectEvidence, isolatePod, cordonNode, revokeRoleSessions, ciliumDeny, calicoDeny, meshDeny, protectInstance, snapshotVolumes, blockImage, protectFromDisruption],
   'isolate-pod': [isolatePod],
   'cordon-node': [cordonNode],
   'revoke-role-sessions': [revokeRoleSessions],
+  'collect-evidence': [collectEvidence],
   'block-image': [blockImage],
   'snapshot-volumes': [snapshotVolumes],
   notify: [],

@@ -161,7 +161,10 @@ const UNSCOPABLE_ACTIONS = new Set<string>();
  * The pending lists must match the gap exactly, so granting them fails the check until they
  * are removed here.
  */
-const PENDING_IAM = new Set(['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot']);
+const PENDING_IAM = new Set([
+  ...['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot'],
+  ...['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 's3:PutObject', 'kms:GenerateDataKey'],
+]);
 const PENDING_RBAC = new Set([
   ...[
     'cilium.io/ciliumnetworkpolicies',
@@ -173,6 +176,8 @@ const PENDING_RBAC = new Set([
     'constraints.gatekeeper.sh/eksresponderblockedimage',
   ].flatMap((resource) => [`${resource}:get`, `${resource}:create`]),
   '/namespaces:get',
+  '/pods/log:get',
+  '/events:list',
 ]);
 
 const EKS = `arn:aws:eks:${REGION}:${ACCOUNT}`;

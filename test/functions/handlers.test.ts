@@ -1,6 +1,6 @@
 import { QUARANTINE_LABEL } from '../../shared/markers';
 import { CLUSTER, NODES } from '../support/cluster-scenario';
-import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
+import { EVIDENCE_BUCKET, startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
 
@@ -22,7 +22,7 @@ describe('Lambda handlers', () => {
   beforeEach(async () => {
     sandbox = await startSandbox();
     sandbox.aws.addSecret('eks-responder/slack', sandbox.aws.slackWebhookUrl);
-    Object.assign(process.env, { NOTIFY_TOPIC_ARN: TOPIC_ARN, SLACK_WEBHOOK_SECRET_ID: 'eks-responder/slack' });
+    Object.assign(process.env, { NOTIFY_TOPIC_ARN: TOPIC_ARN, SLACK_WEBHOOK_SECRET_ID: 'eks-responder/slack', EVIDENCE_BUCKET });
   });
   afterEach(async () => {
     await sandbox.stop();

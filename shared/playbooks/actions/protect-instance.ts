@@ -55,7 +55,7 @@ export const protectInstance: Action<NodeTarget, InstanceChange> = {
       spot ? 'Spot instance: termination protection is not available, tagged only' : 'Auto Scaling scale-in and health replacement ignore termination protection',
     ].filter(Boolean);
     return {
-      summary: `${instance.instanceId}: ${steps.join('; ')}`,
+      summary: `protect instance ${instance.instanceId}: ${steps.join('; ')}`,
       change: { instanceId: instance.instanceId, settings, tags: spot ? { [INCIDENT_TAG]: context.incidentId } : { [INCIDENT_TAG]: context.incidentId, ...before } },
       before: current,
     };

@@ -41,6 +41,7 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
       targets: [{ namespace: 'argocd', pod: 'privileged-pod', node: NODES.a.name, serviceAccount: 'privileged-app', roleArn: ROLES.privilegedApp, instanceId: NODES.a.instanceId }],
     });
     expect(report.actions.map((action) => [action.action, action.status])).toEqual([
+      ['collect-evidence', 'planned'],
       ['isolate-pod', 'planned'],
       ['cordon-node', 'planned'],
       ['revoke-role-sessions', 'planned'],
@@ -134,6 +135,7 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     expect(again.code).toBe(0);
     const incidentId = again.reports[0].incidentId;
     expect(again.reports[0].actions.filter((action) => action.action !== 'notify')).toEqual([
+      expect.objectContaining({ action: 'collect-evidence', status: 'skipped', detail: expect.stringMatching(/^already collected: s3:\/\/.*\/manifest\.json$/) }),
       expect.objectContaining({ action: 'isolate-pod', status: 'skipped', detail: `already isolated (incident ${incidentId})` }),
       expect.objectContaining({ action: 'cordon-node', status: 'skipped', detail: `already cordoned (incident ${incidentId})` }),
       expect.objectContaining({ action: 'revoke-role-sessions', status: 'skipped', detail: expect.stringMatching(/^already revoked/) }),
@@ -287,7 +289,8 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     const result = await run(['playbook', 'quarantine', '--event', argocdFile, '--mode', 'enforce', '--json']);
 
     expect(result.code).toBe(0);
-    expect(sandbox.kube.requests.filter((request) => request.verb === 'patch' && request.resource === 'pods').map((request) => request.status)).toEqual([429, 429, 200]);
+    // The evidence marker is the first pod patch (retried twice), the isolation the second.
+    expect(sandbox.kube.requests.filter((request) => request.verb === 'patch' && request.resource === 'pods').map((request) => request.status)).toEqual([429, 429, 200, 200]);
     expect(sandbox.aws.callsTo('iam', 'PutRolePolicy').map((call) => call.status)).toEqual([400, 400, 200]);
   });
 

@@ -25,7 +25,7 @@ describe('protect-instance', () => {
     const plan = await protectInstance.plan(actionContext(sandbox), nodeA);
 
     expect(plan).toMatchObject({
-      summary: `${NODES.a.instanceId}: enable termination protection; set instance-initiated shutdown to stop (was terminate); tag ${INCIDENT_TAG}=${INCIDENT}; Auto Scaling scale-in and health replacement ignore termination protection`,
+      summary: `protect instance ${NODES.a.instanceId}: enable termination protection; set instance-initiated shutdown to stop (was terminate); tag ${INCIDENT_TAG}=${INCIDENT}; Auto Scaling scale-in and health replacement ignore termination protection`,
       before: { disableApiTermination: false, shutdownBehavior: 'terminate' },
     });
     expect(sandbox.aws.mutations()).toEqual([]);
