@@ -3,6 +3,7 @@ import { selectorMatches } from '../../correlation/labels';
 import { EVIDENCE_ANNOTATION } from '../../markers';
 import type { PodTarget } from '../../model';
 import type { Action, ActionContext } from '../action';
+import type { ActionRelease } from '../release';
 import { writeBundle, type EvidenceItem } from './evidence-bundle';
 import { requireKube } from './require-kube';
 
@@ -190,5 +191,20 @@ export const collectEvidence: Action<PodTarget, { prefix: string }> = {
         .filter(Boolean)
         .join(', '),
     };
+  },
+};
+
+/** The bundle is evidence and stays; a release only removes the pod's pointer to it. */
+export const collectEvidenceRelease: ActionRelease<PodTarget> = {
+  action: collectEvidence.name,
+  describe: (incidentId) => `keep the evidence bundles of incident ${incidentId}; remove the ${EVIDENCE_ANNOTATION} annotation from its pods`,
+  async release(context, target) {
+    const kube = requireKube(context);
+    const pod = await kube.readPod(target.namespace, target.pod);
+    if (!pod) return { status: 'skipped', detail: 'pod no longer exists' };
+    const manifest = collectedBy({ metadata: { annotations: pod.annotations } }, context.incidentId);
+    if (!manifest) return { status: 'skipped', detail: 'nothing to remove: no evidence marker for this incident' };
+    await kube.patchPodMetadata(target.namespace, target.pod, { annotations: { [EVIDENCE_ANNOTATION]: null } });
+    return { status: 'done', detail: `marker removed; bundle kept at ${manifest}` };
   },
 };

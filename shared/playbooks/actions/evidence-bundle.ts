@@ -56,8 +56,9 @@ export async function writeBundle(
   header: Pick<EvidenceManifest, 'incidentId' | 'subject' | 'collectedBy' | 'limits'>,
 ): Promise<BundleResult> {
   const startedAt = new Date().toISOString();
-  const results = await Promise.all(
-    items.map(async (item) => {
+  type Outcome = { entry: ManifestEntry } | { missing: EvidenceManifest['missing'][number] };
+  const outcomes = await Promise.all(
+    items.map(async (item): Promise<Outcome> => {
       let content: Awaited<ReturnType<EvidenceItem['read']>>;
       try {
         content = await item.read();
@@ -67,16 +68,17 @@ export async function writeBundle(
       const takenAt = new Date().toISOString();
       if ('missing' in content) return { missing: { key: item.key, source: item.source, reason: content.missing } };
       await store.put(`${prefix}${item.key}`, content.body, item.contentType);
-      const entry: ManifestEntry = {
-        key: item.key,
-        sha256: sha256(content.body),
-        bytes: Buffer.byteLength(content.body, 'utf8'),
-        takenAt,
-        source: item.source,
-        contentType: item.contentType,
-        ...(content.truncated ? { truncated: true as const } : {}),
+      return {
+        entry: {
+          key: item.key,
+          sha256: sha256(content.body),
+          bytes: Buffer.byteLength(content.body, 'utf8'),
+          takenAt,
+          source: item.source,
+          contentType: item.contentType,
+          ...(content.truncated ? { truncated: true as const } : {}),
+        },
       };
-      return { entry };
     }),
   );
   const manifest: EvidenceManifest = {
@@ -84,8 +86,8 @@ export async function writeBundle(
     ...header,
     startedAt,
     completedAt: new Date().toISOString(),
-    objects: results.flatMap((result) => ('entry' in result && result.entry ? [result.entry] : [])),
-    missing: results.flatMap((result) => ('missing' in result && result.missing ? [result.missing] : [])),
+    objects: outcomes.flatMap((outcome) => ('entry' in outcome ? [outcome.entry] : [])),
+    missing: outcomes.flatMap((outcome) => ('missing' in outcome ? [outcome.missing] : [])),
   };
   const body = `${JSON.stringify(manifest, null, 2)}\n`;
   const manifestLocation = await store.put(`${prefix}manifest.json`, body, 'application/json');

@@ -33,7 +33,17 @@ interface PolicyChange {
   object: CustomObject;
 }
 
-async function locate(policy: LayeredPolicy, context: ActionContext, target: NamespaceTarget) {
+interface Located {
+  kube: KubernetesPort;
+  groupVersion: string;
+  resource: CustomResource & { kind: string };
+  name: string;
+  existing?: CustomObject;
+  where: string;
+}
+
+/** The policy's resource and name on this cluster, and what is there already; or why the add-on is out of play. */
+async function locate(policy: LayeredPolicy, context: ActionContext, target: NamespaceTarget): Promise<Located | { skip: string }> {
   const kube = requireKube(context);
   const groupVersion = (await detectClusterApis(kube))[policy.api];
   if (!groupVersion) return { skip: `${policy.apiName} not served (no ${Object.keys(policy.resources).join(' or ')})` };
@@ -56,7 +66,7 @@ export function layeredPolicyAction(policy: LayeredPolicy): Action<NamespaceTarg
 
     async plan(context, target) {
       const found = await locate(policy, context, target);
-      if ('skip' in found) return { skip: found.skip as string };
+      if ('skip' in found) return found;
       const { kube, groupVersion, resource, existing, where } = found;
       if (existing) return { skip: createdFor(existing, context.incidentId) ? `already present: ${where}` : `${where} exists and was not created by the responder; left alone` };
       const notApplicable = await policy.notApplicable?.(kube, target);
@@ -80,7 +90,7 @@ export function layeredPolicyRelease(policy: LayeredPolicy): ActionRelease<Names
     describe: (incidentId) => `delete the ${policy.apiName} policy created for incident ${incidentId} in each affected namespace`,
     async release(context, target) {
       const found = await locate(policy, context, target);
-      if ('skip' in found) return { status: 'skipped', detail: found.skip as string };
+      if ('skip' in found) return { status: 'skipped', detail: found.skip };
       const { kube, resource, existing, name, where } = found;
       if (!existing) return { status: 'skipped', detail: `nothing to remove: no ${where}` };
       if (!createdFor(existing, context.incidentId)) return { status: 'skipped', detail: `${where} was not created by the responder for this incident; left alone` };

@@ -9,10 +9,15 @@ import {
   blockImagePolicyName,
   quarantinePolicyName,
 } from '../../../shared/markers';
+import { loadConfig } from '../../../shared/config';
+import { createAdapters } from '../../../shared/dependencies';
+import { containmentActionsOf } from '../../../shared/playbooks/registry';
+import { RELEASES } from '../../../shared/playbooks/releases';
+import { actionContext } from '../../helpers/action-context';
 import { runCommand } from '../../helpers/cli';
 import { install } from '../../helpers/cluster-addons';
 import { ARGOCD_FINDING, EVENTS_DIR } from '../../helpers/events';
-import { NODES } from '../../support/cluster-scenario';
+import { NODES, ROLES } from '../../support/cluster-scenario';
 import { startSandbox, type Sandbox } from '../../support/sandbox';
 
 const argocdFile = join(EVENTS_DIR, ARGOCD_FINDING);
@@ -89,5 +94,50 @@ describe('eks-responder playbook quarantine: defense in depth', () => {
     const incident = result.reports[0].incidentId;
     expect(sandbox.kube.getObject('clusterpolicies', undefined, blockImagePolicyName(incident))?.spec.rules[0].validate.deny.conditions.any[0].value).toEqual([`*@${DIGEST}`]);
     expect(sandbox.aws.snapshots().map((snapshot) => [snapshot.volumeId, snapshot.tags.get(INCIDENT_TAG)])).toEqual([[`vol-${NODES.a.instanceId.slice(2)}`, incident]]);
+  });
+
+  it('is undone by the releases, which remove every object and annotation added and keep the evidence', async () => {
+    install(sandbox.kube, 'cilium', 'istio', 'karpenter', 'kyverno');
+    meshThePod();
+    const optIns = { BLOCK_IMAGE: 'true', SNAPSHOT_VOLUMES: 'true' };
+    const [report] = (await quarantine(optIns)).reports;
+    const config = loadConfig({ ...sandbox.env, ...optIns }, 'cli');
+    const context = {
+      ...actionContext(sandbox, {
+        pods: [{ namespace: 'argocd', pod: 'privileged-pod', labels: {}, serviceAccount: 'privileged-app', owners: [], node: NODES.a.name, roleArn: ROLES.privilegedApp }],
+        nodes: [{ name: NODES.a.name, instanceId: NODES.a.instanceId, pods: ['argocd/privileged-pod'], why: 'hosts-affected-pod' }],
+      }, createAdapters(config)),
+      config,
+      incidentId: report.incidentId,
+    };
+    const custom = () =>
+      ['ciliumnetworkpolicies', 'authorizationpolicies', 'clusterpolicies'].flatMap((resource) => sandbox.kube.listObjects(resource).map((object) => `${resource}/${object.metadata.name}`));
+    expect(custom()).toHaveLength(3);
+
+    const results = [];
+    for (const action of containmentActionsOf('quarantine', config).filter((item) => RELEASES[item.name])) {
+      for (const target of action.targetsOf(context)) results.push([action.name, (await RELEASES[action.name].release(context, target)).status]);
+    }
+
+    expect(results).toEqual([
+      ['collect-evidence', 'done'],
+      ['cilium-deny', 'done'],
+      ['calico-deny', 'skipped'],
+      ['mesh-deny', 'done'],
+      ['protect-instance', 'done'],
+      ['snapshot-volumes', 'skipped'],
+      ['block-image', 'done'],
+      ['protect-from-disruption', 'done'],
+      ['protect-from-disruption', 'done'],
+    ]);
+    expect(custom()).toEqual([]);
+    const annotationsLeft = (annotations: Record<string, string> = {}) => Object.keys(annotations).filter((key) => key.startsWith('karpenter.sh/') || key.startsWith('cluster-autoscaler') || key === DISRUPTION_PROTECTION_ANNOTATION || key === 'eks-responder.io/evidence');
+    expect(annotationsLeft(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.annotations)).toEqual([]);
+    expect(annotationsLeft(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.metadata.annotations)).toEqual([]);
+    expect(sandbox.aws.instance(NODES.a.instanceId)).toMatchObject({ disableApiTermination: false, shutdownBehavior: 'terminate' });
+    expect([...sandbox.aws.instance(NODES.a.instanceId)!.tags.keys()].filter((key) => key.startsWith('eks-responder:'))).toEqual([]);
+    // Evidence stays: the bundle and the snapshots.
+    expect(sandbox.aws.snapshots()).toHaveLength(1);
+    expect(sandbox.aws.s3Objects('eks-responder-evidence-123456789012').size).toBeGreaterThan(5);
   });
 });
