@@ -37,6 +37,18 @@ export interface ResponderConfig {
   allowedAccounts?: string[];
   /** The role assumed in a member account to act on its findings (path /eks-responder/). */
   memberRole?: { name: string; externalId: string };
+  /** S3 bucket for evidence bundles; without it (and without a CLI evidence directory) no evidence is collected. */
+  evidenceBucket?: string;
+  /** KMS key for the bundle's SSE-KMS encryption; the bucket's aws:kms default key when absent. */
+  evidenceKmsKeyId?: string;
+  /** Last lines of each container log kept as evidence. */
+  evidenceLogLines: number;
+  /** Byte cap on each container log; recorded in the bundle's manifest. */
+  evidenceLogBytes: number;
+  /** Opt-in: the quarantine playbook also blocks admission of the compromised image digests. */
+  blockImage: boolean;
+  /** Opt-in: the quarantine playbook also snapshots the nodes' EBS volumes. */
+  snapshotVolumes: boolean;
 }
 
 const csv = (fallback: string) =>
@@ -51,6 +63,12 @@ const iamArn = (kinds: string) => z.string().regex(new RegExp(`^arn:aws[a-z-]*:i
 
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `an ${service} ARN`);
+
+const flag = z.enum(['true', 'false'], 'true or false').default('false').transform((value) => value === 'true');
+const count = (fallback: number, max: number) => {
+  const expected = `a whole number from 1 to ${max}`;
+  return z.coerce.number(expected).int(expected).min(1, expected).max(max, expected).default(fallback);
+};
 
 const envSchema = z.object({
   RESPONSE_MODE: z.enum(MODES as [Mode, ...Mode[]]).optional(),
@@ -74,6 +92,12 @@ const envSchema = z.object({
   MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name').optional(),
   // sts:ExternalId: 2-1224 characters of [\w+=,.@:/-].
   MEMBER_ROLE_EXTERNAL_ID: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'an STS external ID').optional(),
+  EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
+  EVIDENCE_LOG_LINES: count(1000, 100_000),
+  EVIDENCE_LOG_BYTES: count(1024 * 1024, 64 * 1024 * 1024),
+  BLOCK_IMAGE: flag,
+  SNAPSHOT_VOLUMES: flag,
 });
 
 export type Runtime = 'lambda' | 'cli';
@@ -114,5 +138,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     securityHubStatusWhenContained: values.SECURITYHUB_STATUS_WHEN_CONTAINED,
     allowedAccounts: values.ALLOWED_ACCOUNTS,
     memberRole: values.MEMBER_ROLE_NAME ? { name: values.MEMBER_ROLE_NAME, externalId: values.MEMBER_ROLE_EXTERNAL_ID! } : undefined,
+    evidenceBucket: values.EVIDENCE_BUCKET,
+    evidenceKmsKeyId: values.EVIDENCE_KMS_KEY_ID,
+    evidenceLogLines: values.EVIDENCE_LOG_LINES,
+    evidenceLogBytes: values.EVIDENCE_LOG_BYTES,
+    blockImage: values.BLOCK_IMAGE,
+    snapshotVolumes: values.SNAPSHOT_VOLUMES,
   };
 }

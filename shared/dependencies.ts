@@ -11,6 +11,8 @@ import { EksClusterConnector, KubeconfigConnector } from './adapters/cluster-con
 import { MemberAccounts } from './adapters/member-accounts';
 import type { Adapters, ClusterConnector } from './adapters/ports';
 import { shareIamReads } from './adapters/shared-iam-reads';
+import { SdkEc2 } from './adapters/ec2';
+import { DirectoryEvidenceStore, S3EvidenceStore } from './adapters/evidence-store';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
 import type { ResponderConfig } from './config';
 import { UNKNOWN_ACCOUNT } from './policy/account-scope';
@@ -31,7 +33,7 @@ function accountAdapters(credentials: AwsCredentialIdentityProvider, kubeconfig?
  * SDK clients, cached cluster connections, tokens and assumed-role credentials live as long as
  * the process. With a member role configured, `forAccount` gives adapters per member account.
  */
-export function createAdapters(config: ResponderConfig, options: { kubeconfigPath?: string } = {}): Adapters {
+export function createAdapters(config: ResponderConfig, options: { kubeconfigPath?: string; evidenceDir?: string } = {}): Adapters {
   const eks = eksClients();
   const kubeconfigPath = options.kubeconfigPath ?? config.kubeconfigPath;
   const kubeconfig = kubeconfigPath ? new KubeconfigConnector(kubeconfigPath) : undefined;
@@ -42,8 +44,24 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     : config.slackWebhookSecretId
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
+  // An evidence directory given on the command line wins over the configured bucket.
+  const evidence = options.evidenceDir
+    ? new DirectoryEvidenceStore(options.evidenceDir)
+    : config.evidenceBucket
+      ? new S3EvidenceStore(config.evidenceBucket, config.evidenceKmsKeyId)
+      : undefined;
   const sts = new STSClient({ region: config.region ?? 'us-east-1', ...SDK_CLIENT_DEFAULTS });
-  const own: Adapters = { connector, eks: new SdkEks(eks), iam: shareIamReads(new SdkIam()), sns: new SdkSns(), securityHub: new SdkSecurityHub(), identity: new StsIdentity(sts), slack };
+  const own: Adapters = {
+    connector,
+    eks: new SdkEks(eks),
+    iam: shareIamReads(new SdkIam()),
+    sns: new SdkSns(),
+    securityHub: new SdkSecurityHub(),
+    identity: new StsIdentity(sts),
+    ec2: new SdkEc2(),
+    evidence,
+    slack,
+  };
   if (!config.memberRole) return own;
   // A kubeconfig names one cluster the operator already reaches: only the AWS calls change account.
   const members = new MemberAccounts(sts, config.memberRole, (credentials) => accountAdapters(credentials, kubeconfig));

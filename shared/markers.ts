@@ -24,3 +24,25 @@ export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
 export function quarantinePolicyName(incidentId: string): string {
   return `eks-responder-quarantine-${incidentId}`;
 }
+
+/** Karpenter (v0.32+, including EKS Auto Mode) does not voluntarily disrupt a pod or node carrying it. */
+export const DO_NOT_DISRUPT_ANNOTATION = 'karpenter.sh/do-not-disrupt';
+/** The cluster autoscaler never scales down a node carrying it. */
+export const SCALE_DOWN_DISABLED_ANNOTATION = 'cluster-autoscaler.kubernetes.io/scale-down-disabled';
+/**
+ * On a pod or node protected from disruption: JSON `{incident, added}`, `added` listing the
+ * annotations the responder set. Those that were already there are not listed, so a release
+ * leaves them.
+ */
+export const DISRUPTION_PROTECTION_ANNOTATION = `${PREFIX}/disruption-protection`;
+/** On a pod whose evidence was collected: JSON `{incident, manifest}`, the bundle's manifest location. */
+export const EVIDENCE_ANNOTATION = `${PREFIX}/evidence`;
+
+export function blockImagePolicyName(incidentId: string): string {
+  return `eks-responder-block-image-${incidentId}`;
+}
+
+/** EC2 tags on an instance the responder protected; the `before-` tags hold what a release restores. */
+export const INCIDENT_TAG = 'eks-responder:incident';
+export const BEFORE_TERMINATION_PROTECTION_TAG = 'eks-responder:before-disable-api-termination';
+export const BEFORE_SHUTDOWN_BEHAVIOR_TAG = 'eks-responder:before-shutdown-behavior';

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Adapters, KubernetesPort } from './adapters/ports';
 import type { ResponderConfig } from './config';
+import { describeClusterApis, detectClusterApis } from './correlation/cluster-apis';
 import { cacheReadsForInvocation } from './correlation/invocation-cache';
 import { resolveTargets } from './correlation/resolve-targets';
 import { CorrelationError, describeError } from './errors';
@@ -136,6 +137,10 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   }
   Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets) });
   report.notes.push(...targets.notes);
+  if (kube && correlationFailures.length === 0) {
+    // Which add-ons (CNI, mesh, Karpenter, admission) the layered actions can use.
+    report.notes.push(await detectClusterApis(kube).then(describeClusterApis, (error: unknown) => `cluster APIs not detected: ${describeError(error)}`));
+  }
   logger.info('finding correlated', { decision: verdict.decision, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.

@@ -1,6 +1,15 @@
-import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { IamPort, NotificationMessage, SnsPort } from './ports';
+import type { IamPort, NotificationMessage, RoleDetails, SnsPort } from './ports';
+
+const isNoSuchEntity = (error: unknown): boolean => (error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity';
 
 /** The SDK's standard retry mode already backs off with jitter on throttling and 5xx; we allow more attempts. */
 export const SDK_CLIENT_DEFAULTS = { maxAttempts: 5 } as const;
@@ -29,9 +38,35 @@ export class SdkIam implements IamPort {
       // IAM returns policy documents URL-encoded.
       return result.PolicyDocument === undefined ? undefined : decodeURIComponent(result.PolicyDocument);
     } catch (error) {
-      if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity') return undefined;
+      if (isNoSuchEntity(error)) return undefined;
       throw error;
     }
+  }
+
+  async describeRole(roleName: string): Promise<RoleDetails | undefined> {
+    let role;
+    try {
+      ({ Role: role } = await this.client.send(new GetRoleCommand({ RoleName: roleName })));
+    } catch (error) {
+      if (isNoSuchEntity(error)) return undefined;
+      throw error;
+    }
+    const inlineNames: string[] = [];
+    for await (const page of paginateListRolePolicies({ client: this.client }, { RoleName: roleName })) inlineNames.push(...(page.PolicyNames ?? []));
+    const attachedPolicies: RoleDetails['attachedPolicies'] = [];
+    for await (const page of paginateListAttachedRolePolicies({ client: this.client }, { RoleName: roleName })) {
+      attachedPolicies.push(...(page.AttachedPolicies ?? []).map((policy) => ({ name: policy.PolicyName ?? '', arn: policy.PolicyArn ?? '' })));
+    }
+    const documents = await Promise.all(inlineNames.map(async (name) => [name, (await this.getRoleInlinePolicy(roleName, name)) ?? ''] as const));
+    return {
+      arn: role?.Arn ?? '',
+      path: role?.Path,
+      createDate: role?.CreateDate?.toISOString(),
+      maxSessionDuration: role?.MaxSessionDuration,
+      assumeRolePolicyDocument: role?.AssumeRolePolicyDocument === undefined ? undefined : decodeURIComponent(role.AssumeRolePolicyDocument),
+      inlinePolicies: Object.fromEntries(documents),
+      attachedPolicies,
+    };
   }
 
   async putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void> {

@@ -21,10 +21,14 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../model';
+import { CustomObjects } from './kubernetes-custom';
+import { ManifestReader } from './kubernetes-manifests';
 import { describeBinding, toBinding } from './kubernetes-rbac';
 import type {
   BindingRef,
   KubeBinding,
+  CustomObject,
+  CustomResource,
   KubeMeta,
   KubeNetworkPolicy,
   KubeNode,
@@ -34,7 +38,9 @@ import type {
   JsonPatchOperation,
   KubernetesPort,
   LabelSelector,
+  ManifestKind,
   MetadataPatch,
+  PodLogQuery,
   PodQuery,
 } from './ports';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -174,6 +180,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
   private readonly batch: BatchV1Api;
   private readonly networking: NetworkingV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
+  private readonly custom: CustomObjects;
+  private readonly manifests: ManifestReader;
 
   constructor(
     config: KubeConfig,
@@ -186,6 +194,9 @@ export class ClientNodeKubernetes implements KubernetesPort {
     this.batch = new BatchV1Api(configuration);
     this.networking = new NetworkingV1Api(configuration);
     this.rbac = new RbacAuthorizationV1Api(configuration);
+    const calls = { call: this.call.bind(this), find: this.find.bind(this) };
+    this.custom = new CustomObjects(config, calls);
+    this.manifests = new ManifestReader(config, calls);
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
@@ -325,4 +336,18 @@ export class ClientNodeKubernetes implements KubernetesPort {
         : await this.find(what, () => this.rbac.deleteNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace ?? '', body }));
     return deleted !== undefined;
   }
+
+  async patchPodMetadata(namespace: string, name: string, patch: MetadataPatch): Promise<KubePod> {
+    const pod = await this.call(`patch pod ${namespace}/${name}`, () => this.core.patchNamespacedPod({ namespace, name, body: { metadata: patch } }, mergePatch));
+    return toPod(pod);
+  }
+
+  servedGroupVersions = (): Promise<string[]> => this.custom.servedGroupVersions();
+  getCustomObject = (resource: CustomResource, namespace: string | undefined, name: string): Promise<CustomObject | undefined> => this.custom.get(resource, namespace, name);
+  createCustomObject = (resource: CustomResource, object: CustomObject): Promise<'created' | 'exists' | 'not-found'> => this.custom.create(resource, object);
+  deleteCustomObject = (resource: CustomResource, namespace: string | undefined, name: string): Promise<boolean> => this.custom.delete(resource, namespace, name);
+  listCustomObjects = (resource: CustomResource, labelSelector: string): Promise<CustomObject[]> => this.custom.list(resource, labelSelector);
+  readManifest = (kind: ManifestKind, namespace: string | undefined, name: string): Promise<string | undefined> => this.manifests.read(kind, namespace, name);
+  listManifests = (kind: 'Event' | 'NetworkPolicy', namespace: string, fieldSelector?: string): Promise<string> => this.manifests.list(kind, namespace, fieldSelector);
+  readPodLog = (namespace: string, pod: string, query: PodLogQuery): Promise<string | undefined> => this.manifests.podLog(namespace, pod, query);
 }

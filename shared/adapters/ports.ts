@@ -100,6 +100,33 @@ export interface PodQuery {
   fieldSelector?: string;
 }
 
+/** A resource outside the built-in groups, such as a CRD (`cilium.io/v2` `ciliumnetworkpolicies`). */
+export interface CustomResource {
+  group: string;
+  version: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface CustomObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: unknown;
+  [field: string]: unknown;
+}
+
+/** Kinds whose manifests are read verbatim, as evidence. */
+export type ManifestKind = 'Pod' | 'Node' | 'Namespace' | 'ServiceAccount' | 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'StatefulSet' | 'Job' | 'CronJob';
+
+export interface PodLogQuery {
+  container: string;
+  tailLines: number;
+  limitBytes: number;
+  /** The last terminated instance of the container instead of the running one. */
+  previous: boolean;
+}
+
 export interface KubernetesPort {
   /** Where the client connects, for the report (e.g. `eks:prod` or `kubeconfig:kind-dev`). */
   readonly description: string;
@@ -126,6 +153,23 @@ export interface KubernetesPort {
    * preconditions), so what the report saved is what was removed. False when it is already gone.
    */
   deleteBinding(ref: BindingRef, expected: { uid?: string; resourceVersion?: string }): Promise<boolean>;
+  /** Merge-patches the pod's labels or annotations; other keys are left alone. */
+  patchPodMetadata(namespace: string, name: string, patch: MetadataPatch): Promise<KubePod>;
+  /** `group/version` pairs the cluster serves (discovery, `GET /apis`); asked once per connection. */
+  servedGroupVersions(): Promise<string[]>;
+  getCustomObject(resource: CustomResource, namespace: string | undefined, name: string): Promise<CustomObject | undefined>;
+  /** `exists` when an object of that name is already there; `not-found` when the resource (or namespace) is not served. */
+  createCustomObject(resource: CustomResource, object: CustomObject): Promise<'created' | 'exists' | 'not-found'>;
+  /** Returns false when there was nothing to delete. */
+  deleteCustomObject(resource: CustomResource, namespace: string | undefined, name: string): Promise<boolean>;
+  /** Objects of the resource in every namespace that match the label selector. */
+  listCustomObjects(resource: CustomResource, labelSelector: string): Promise<CustomObject[]>;
+  /** The object as the API server sent it (JSON text), for evidence; undefined when it does not exist. */
+  readManifest(kind: ManifestKind, namespace: string | undefined, name: string): Promise<string | undefined>;
+  /** A namespace's objects of that kind as the API server sent the list (JSON text). */
+  listManifests(kind: 'Event' | 'NetworkPolicy', namespace: string, fieldSelector?: string): Promise<string>;
+  /** A container's log text; undefined when there is none (no previous instance, not started yet). */
+  readPodLog(namespace: string, pod: string, query: PodLogQuery): Promise<string | undefined>;
 }
 
 /** Connects to the cluster a finding names. Implementations cache connections across warm invocations. */
@@ -198,7 +242,22 @@ export interface IdentityPort {
   callerArn(): Promise<string>;
 }
 
+/** A role as evidence: its trust policy and every policy that grants it permissions. */
+export interface RoleDetails {
+  arn: string;
+  path?: string;
+  createDate?: string;
+  maxSessionDuration?: number;
+  /** JSON text, decoded. */
+  assumeRolePolicyDocument?: string;
+  /** Inline policy name -> JSON text, decoded. */
+  inlinePolicies: Record<string, string>;
+  attachedPolicies: { name: string; arn: string }[];
+}
+
 export interface IamPort {
+  /** Undefined when the role does not exist. */
+  describeRole(roleName: string): Promise<RoleDetails | undefined>;
   getRoleInlinePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void>;
 }
@@ -217,6 +276,41 @@ export interface SlackPort {
   post(payload: unknown): Promise<void>;
 }
 
+export interface Ec2Instance {
+  instanceId: string;
+  /** `spot` for Spot instances; undefined for On-Demand. */
+  lifecycle?: string;
+  state?: string;
+  tags: Record<string, string>;
+  /** EBS volumes attached to the instance (root and data). */
+  volumes: { volumeId: string; deviceName: string }[];
+}
+
+export interface TerminationSettings {
+  disableApiTermination: boolean;
+  shutdownBehavior: string;
+}
+
+export interface Ec2Port {
+  describeInstance(region: string, instanceId: string): Promise<Ec2Instance | undefined>;
+  terminationSettings(region: string, instanceId: string): Promise<TerminationSettings>;
+  /** Sets the attributes given (EC2 changes one per call). */
+  changeTerminationSettings(region: string, instanceId: string, change: Partial<TerminationSettings>): Promise<void>;
+  tag(region: string, resourceId: string, tags: Record<string, string>): Promise<void>;
+  untag(region: string, resourceId: string, keys: string[]): Promise<void>;
+  /** Snapshots carrying tag `key=value`, with their volume. */
+  snapshotsTagged(region: string, key: string, value: string): Promise<{ snapshotId: string; volumeId: string }[]>;
+  createSnapshot(region: string, volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
+}
+
+/** Where an evidence bundle is written: S3 (EVIDENCE_BUCKET) or, from the CLI, a local directory. */
+export interface EvidenceStore {
+  /** `s3://bucket/` or `file:///dir/`: prefixed to keys in reports. */
+  readonly location: string;
+  /** Stores one object; returns its full location. */
+  put(key: string, body: string, contentType: string): Promise<string>;
+}
+
 /** The outside world, as the pipeline sees it. */
 export interface Adapters {
   connector: ClusterConnector;
@@ -225,6 +319,9 @@ export interface Adapters {
   sns: SnsPort;
   securityHub: SecurityHubPort;
   identity: IdentityPort;
+  ec2: Ec2Port;
+  /** Undefined when neither EVIDENCE_BUCKET nor an evidence directory is configured. */
+  evidence?: EvidenceStore;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
   /**

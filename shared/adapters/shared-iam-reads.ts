@@ -14,6 +14,8 @@ export function shareIamReads(iam: IamPort, shareForMs = SHARED_IAM_READ_MS): Ia
   const key = (roleName: string, policyName: string) => `${roleName}/${policyName}`;
   return {
     getRoleInlinePolicy: (roleName, policyName) => reads.read(key(roleName, policyName), () => iam.getRoleInlinePolicy(roleName, policyName)),
+    // Evidence reads the role once per incident: nothing to share.
+    describeRole: (roleName) => iam.describeRole(roleName),
     async putRoleInlinePolicy(roleName, policyName, document) {
       reads.written([key(roleName, policyName)]);
       try {

@@ -32,6 +32,7 @@ interface CommonOptions {
   mode: Mode;
   json?: boolean;
   kubeconfig?: string;
+  evidenceDir?: string;
   verbose?: boolean;
 }
 
@@ -51,7 +52,7 @@ function buildDeps(options: CommonOptions, io: CliIo): PipelineDeps {
   return {
     config,
     logger: io.deps?.logger ?? createLogger({ logLevel: options.verbose ? 'DEBUG' : undefined, defaultLevel: 'WARN' }),
-    adapters: io.deps?.adapters ?? createAdapters(config, { kubeconfigPath: options.kubeconfig }),
+    adapters: io.deps?.adapters ?? createAdapters(config, { kubeconfigPath: options.kubeconfig, evidenceDir: options.evidenceDir }),
     now: io.deps?.now,
   };
 }
@@ -60,6 +61,8 @@ function print(reports: IncidentReport[], options: CommonOptions, io: CliIo): nu
   for (const report of reports) io.stdout(options.json ? JSON.stringify(report) : `${renderText(report)}\n`);
   return reports.some(hasFailures) ? EXIT_ACTION_FAILED : EXIT_OK;
 }
+
+const evidenceDirOption = () => new Option('--evidence-dir <dir>', 'write evidence bundles under this directory instead of EVIDENCE_BUCKET');
 
 const modeOption = () => new Option('--mode <mode>', 'plan: change nothing, send nothing; notify: plan and notify; enforce: act, then notify').choices(MODES).default('plan');
 
@@ -76,6 +79,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .requiredOption('--event <file>', 'EventBridge event JSON, or - for standard input')
     .addOption(modeOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
+    .addOption(evidenceDirOption())
     .option('--json', 'print one JSON report per event')
     .option('--verbose', 'log to standard error')
     .action(async (options: CommonOptions & { event: string }) => {
@@ -96,6 +100,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--allow-protected', 'act even on protected namespaces')
     .addOption(modeOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
+    .addOption(evidenceDirOption())
     .option('--json', 'print one JSON report per event')
     .option('--verbose', 'log to standard error')
     .action(async (name: string, options: CommonOptions & { event?: string; cluster?: string; namespace?: string; pod?: string; reason?: string; allowProtected?: boolean }) => {

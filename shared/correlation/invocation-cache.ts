@@ -78,5 +78,19 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     patchNode: (name, patch) => write([`node/${name}`], () => kube.patchNode(name, patch)),
     readBinding: (ref) => once(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, () => kube.readBinding(ref)),
     deleteBinding: (ref, expected) => write([`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`], () => kube.deleteBinding(ref, expected)),
+    patchPodMetadata: (namespace, name, patch) => {
+      memo.delete(`pod/${namespace}/${name}`);
+      return kube.patchPodMetadata(namespace, name, patch);
+    },
+    // Already kept per connection by the adapter.
+    servedGroupVersions: () => kube.servedGroupVersions(),
+    getCustomObject: (resource, namespace, name) => kube.getCustomObject(resource, namespace, name),
+    createCustomObject: (resource, object) => kube.createCustomObject(resource, object),
+    deleteCustomObject: (resource, namespace, name) => kube.deleteCustomObject(resource, namespace, name),
+    listCustomObjects: (resource, labelSelector) => kube.listCustomObjects(resource, labelSelector),
+    // Evidence is read fresh: it must show the object as it is when collected.
+    readManifest: (kind, namespace, name) => kube.readManifest(kind, namespace, name),
+    listManifests: (kind, namespace, fieldSelector) => kube.listManifests(kind, namespace, fieldSelector),
+    readPodLog: (namespace, pod, query) => kube.readPodLog(namespace, pod, query),
   };
 }

@@ -12,6 +12,14 @@ export type ActionKind = 'containment' | 'notification';
  */
 export type CorrelationNeed = 'workload' | 'cluster' | 'none';
 
+/**
+ * When an action runs within its playbook: evidence is taken before anything changes,
+ * containment follows, and preservation last marks what containment changed (so it never
+ * races with it on the same object). Default `containment`.
+ */
+export type ActionPhase = 'evidence' | 'containment' | 'preservation';
+export const ACTION_PHASES: readonly ActionPhase[] = ['evidence', 'containment', 'preservation'];
+
 export interface KubernetesPermission {
   group: string;
   resource: string;
@@ -52,6 +60,7 @@ export interface Action<TTarget = unknown, TChange = unknown> {
   description: string;
   kind: ActionKind;
   correlation: CorrelationNeed;
+  phase?: ActionPhase;
   /** What the action calls, so RBAC and IAM tests can check they cover it. */
   permissions: { kubernetes: KubernetesPermission[]; iam: string[] };
   targetsOf(context: ActionContext): TTarget[];

@@ -1,6 +1,6 @@
 import { describeError } from '../errors';
 import type { ActionRecord, Decision, Mode } from '../model';
-import type { ActionContext, AnyAction } from './action';
+import { ACTION_PHASES, type ActionContext, type AnyAction } from './action';
 
 export interface Gate {
   mode: Mode;
@@ -50,8 +50,13 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
   );
 }
 
-/** Actions of a playbook are independent of each other: they run side by side. */
+/** Phase by phase (evidence, containment, preservation); the actions of one phase run side by side. */
 export async function runActions(actions: AnyAction[], context: ActionContext, gate: Gate): Promise<ActionRecord[]> {
-  const results = await Promise.all(actions.map((action) => runAction(action, context, gate)));
-  return results.flat();
+  const records: ActionRecord[] = [];
+  for (const phase of ACTION_PHASES) {
+    const inPhase = actions.filter((action) => (action.phase ?? 'containment') === phase);
+    const results = await Promise.all(inPhase.map((action) => runAction(action, context, gate)));
+    records.push(...results.flat());
+  }
+  return records;
 }

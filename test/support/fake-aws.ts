@@ -4,7 +4,7 @@
  * Point a client at it with the `endpoint` client option or, for code that builds its own clients,
  * with `endpointEnv()` / `applyEndpointEnv()` (the SDK reads `AWS_ENDPOINT_URL_<SERVICE ID>`, e.g.
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`). One server answers EKS, IAM, SNS, STS, Secrets Manager,
- * Security Hub, GuardDuty and SQS plus a Slack incoming-webhook sink. State lives in memory and is
+ * Security Hub, GuardDuty, SQS, EC2 and S3 plus a Slack incoming-webhook sink. State lives in memory and is
  * seeded by the test; every request is recorded, including ones the fake does not implement
  * (answered with HTTP 400 `UnknownOperationException` so the test notices).
  *
@@ -20,6 +20,8 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { AwsError, newRequestId, parseRequest, type CallKind, type ServiceName } from './fake-aws/protocol';
 import { renderError, renderSuccess, resolveCall, unknownOperation, type ResolvedCall } from './fake-aws/router';
+import type { InstanceSeed, InstanceState, SnapshotState } from './fake-aws/ec2';
+import type { StoredObject } from './fake-aws/s3';
 import {
   FakeAwsState,
   type AccessEntryState,
@@ -37,6 +39,8 @@ import type { SqsMessageAttribute } from './fake-aws/sqs';
 
 export type { CallKind, ServiceName } from './fake-aws/protocol';
 export type { SqsMessageAttribute } from './fake-aws/sqs';
+export type { InstanceSeed, InstanceState, SnapshotState } from './fake-aws/ec2';
+export type { StoredObject } from './fake-aws/s3';
 export type {
   AccessEntryState,
   CallerIdentity,
@@ -65,6 +69,8 @@ export const ENDPOINT_ENV_VARS = [
   'AWS_ENDPOINT_URL_SECURITYHUB',
   'AWS_ENDPOINT_URL_GUARDDUTY',
   'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_EC2',
+  'AWS_ENDPOINT_URL_S3',
 ] as const;
 
 /** Environment variables that would send SDK clients elsewhere or pick other credentials; cleared by applyEndpointEnv. */
@@ -279,6 +285,30 @@ export class FakeAws {
   queueMessages(queueUrl: string): { messageId: string; body: string; receiveCount: number; visible: boolean }[] {
     const now = Date.now();
     return this.state.sqs.queue(queueUrl).messages.map((message) => ({ messageId: message.messageId, body: message.body, receiveCount: message.receiveCount, visible: message.invisibleUntil <= now }));
+  }
+
+  /** An EC2 instance (with its EBS volumes) for DescribeInstances and friends. */
+  addInstance(seed: InstanceSeed): InstanceState {
+    return this.state.ec2.addInstance(seed);
+  }
+
+  /** Live instance state (reflects ModifyInstanceAttribute and CreateTags). */
+  instance(instanceId: string): InstanceState | undefined {
+    return this.state.ec2.instances.get(instanceId);
+  }
+
+  /** EBS snapshots created through CreateSnapshot, oldest first. */
+  snapshots(): SnapshotState[] {
+    return [...this.state.ec2.snapshots.values()];
+  }
+
+  addBucket(name: string): void {
+    this.state.s3.addBucket(name);
+  }
+
+  /** Objects stored by PutObject in a bucket, by key. */
+  s3Objects(bucket: string): Map<string, StoredObject> {
+    return new Map(this.state.s3.buckets.get(bucket) ?? []);
   }
 
   /* ---------------------------------------------------------------- recorded calls */

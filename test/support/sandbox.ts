@@ -6,16 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAws } from './fake-aws';
 import { KubeApiServer } from './kube-api-server';
-import { ACCOUNT, CLUSTER, POD_IDENTITY_ASSOCIATIONS, REGION, ROLES, seedClusterScenario } from './cluster-scenario';
+import { ACCOUNT, CLUSTER, NODES, POD_IDENTITY_ASSOCIATIONS, REGION, ROLES, seedClusterScenario } from './cluster-scenario';
 
 export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-incidents`;
+export const EVIDENCE_BUCKET = 'eks-responder-evidence-123456789012';
 
 export interface Sandbox {
   kube: KubeApiServer;
   aws: FakeAws;
   kubeconfigPath: string;
   /**
-   * Responder environment: NOTIFY_TOPIC_ARN, SLACK_WEBHOOK_URL. Without KUBECONFIG the responder
+   * Responder environment: NOTIFY_TOPIC_ARN, SLACK_WEBHOOK_URL, EVIDENCE_BUCKET. Without KUBECONFIG the responder
    * takes the EKS path: DescribeCluster (answered locally with the test API server's endpoint
    * and CA) and a presigned token.
    */
@@ -27,6 +28,8 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** Leave out the Slack webhook. */
   withoutSlack?: boolean;
+  /** Leave out EVIDENCE_BUCKET (the bucket itself still exists). */
+  withoutEvidenceBucket?: boolean;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -40,6 +43,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   for (const arn of Object.values(ROLES)) aws.addRole({ name: arn.split('/').pop() as string });
   for (const association of POD_IDENTITY_ASSOCIATIONS) aws.addPodIdentityAssociation(association);
   aws.addNodegroup(CLUSTER, 'general', ROLES.nodes);
+  aws.addBucket(EVIDENCE_BUCKET);
+  // The worker nodes' EC2 instances, as a managed node group launches them: shutdown terminates, no protection.
+  for (const node of Object.values(NODES)) {
+    aws.addInstance({
+      instanceId: node.instanceId,
+      shutdownBehavior: 'terminate',
+      tags: { 'eks:cluster-name': CLUSTER, 'eks:nodegroup-name': 'general' },
+      volumes: [{ deviceName: '/dev/xvda', volumeId: `vol-${node.instanceId.slice(2)}` }],
+    });
+  }
 
   const directory = mkdtempSync(join(tmpdir(), 'eks-responder-sandbox-'));
   const kubeconfigPath = join(directory, 'kubeconfig.json');
@@ -52,6 +65,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     env: {
       NOTIFY_TOPIC_ARN: TOPIC_ARN,
       ...(options.withoutSlack ? {} : { SLACK_WEBHOOK_URL: aws.slackWebhookUrl }),
+      ...(options.withoutEvidenceBucket ? {} : { EVIDENCE_BUCKET }),
     },
     async stop() {
       restoreEnv();

@@ -1,5 +1,13 @@
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { CORDONED_BY_ANNOTATION, ORIGINAL_LABELS_ANNOTATION, QUARANTINE_LABEL, REVOKE_POLICY_NAME, quarantinePolicyName } from '../../../shared/markers';
+import {
+  CORDONED_BY_ANNOTATION,
+  INCIDENT_TAG,
+  ORIGINAL_LABELS_ANNOTATION,
+  QUARANTINE_LABEL,
+  REVOKE_POLICY_NAME,
+  SCALE_DOWN_DISABLED_ANNOTATION,
+  quarantinePolicyName,
+} from '../../../shared/markers';
 import { NOTIFICATION_ACTIONS } from '../../../shared/playbooks/registry';
 import { CLUSTER, NODES, ROLES } from '../../support/cluster-scenario';
 import { startSandbox, TOPIC_ARN, type Sandbox } from '../../support/sandbox';
@@ -35,13 +43,21 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
       targets: [{ namespace: 'argocd', pod: 'privileged-pod', node: NODES.a.name, serviceAccount: 'privileged-app', roleArn: ROLES.privilegedApp, instanceId: NODES.a.instanceId }],
     });
     expect(report.actions.map((action) => [action.action, action.status])).toEqual([
+      ['collect-evidence', 'planned'],
       ['isolate-pod', 'planned'],
       ['cordon-node', 'planned'],
       ['revoke-role-sessions', 'planned'],
+      ['cilium-deny', 'skipped'],
+      ['calico-deny', 'skipped'],
+      ['mesh-deny', 'skipped'],
+      ['protect-instance', 'planned'],
+      ['protect-from-disruption', 'skipped'],
+      ['protect-from-disruption', 'planned'],
       ['notify', 'planned'],
       ['notify', 'planned'],
       ['update-securityhub-finding', 'planned'],
     ]);
+    expect(report.notes).toContain('cluster APIs: none of the add-ons checked; not served: Cilium, Calico, Istio, Karpenter, Kyverno, Gatekeeper');
     expect(sandbox.kube.mutations()).toEqual([]);
     expect(sandbox.aws.mutations()).toEqual([]);
     expect(sandbox.aws.notifications()).toEqual([]);
@@ -53,7 +69,13 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     expect(result.code).toBe(0);
     const [report] = result.reports;
     expect(report.decision).toBe('respond');
-    expect(report.actions.filter((action) => action.status !== 'done')).toEqual([]);
+    // A plain cluster: the layered actions say why they have nothing to do, and nothing else is left undone.
+    expect(report.actions.filter((action) => action.status !== 'done').map((action) => [action.action, action.target, action.detail])).toEqual([
+      ['cilium-deny', 'namespace argocd', 'Cilium not served (no cilium.io/v2)'],
+      ['calico-deny', 'namespace argocd', 'Calico not served (no projectcalico.org/v3 or crd.projectcalico.org/v1)'],
+      ['mesh-deny', 'namespace argocd', 'Istio not served (no security.istio.io/v1 or security.istio.io/v1beta1)'],
+      ['protect-from-disruption', 'pod argocd/privileged-pod', 'Karpenter not served (no karpenter.sh/v1): no pod annotation needed'],
+    ]);
     const { kube, aws } = sandbox;
 
     // The pod is kept, carries only the quarantine label, and remembers its labels.
@@ -76,6 +98,10 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     expect(node?.spec.unschedulable).toBe(true);
     expect(node?.metadata.annotations[CORDONED_BY_ANNOTATION]).toBe(report.incidentId);
     expect(kube.listObjects('pods', 'argocd')).toHaveLength(2);
+    // ...and neither the cluster autoscaler nor an API call can take the instance away.
+    expect(node?.metadata.annotations[SCALE_DOWN_DISABLED_ANNOTATION]).toBe('true');
+    expect(aws.instance(NODES.a.instanceId)).toMatchObject({ disableApiTermination: true, shutdownBehavior: 'stop' });
+    expect(aws.instance(NODES.a.instanceId)?.tags.get(INCIDENT_TAG)).toBe(report.incidentId);
 
     // The role denies sessions issued before the response.
     const document = JSON.parse(aws.rolePolicy('privileged-app-irsa', REVOKE_POLICY_NAME) ?? '{}');
@@ -112,9 +138,14 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     expect(again.code).toBe(0);
     const incidentId = again.reports[0].incidentId;
     expect(again.reports[0].actions.filter((action) => !NOTIFICATIONS.includes(action.action))).toEqual([
+      expect.objectContaining({ action: 'collect-evidence', status: 'skipped', detail: expect.stringMatching(/^already collected: s3:\/\/.*\/manifest\.json$/) }),
       expect.objectContaining({ action: 'isolate-pod', status: 'skipped', detail: `already isolated (incident ${incidentId})` }),
       expect.objectContaining({ action: 'cordon-node', status: 'skipped', detail: `already cordoned (incident ${incidentId})` }),
       expect.objectContaining({ action: 'revoke-role-sessions', status: 'skipped', detail: expect.stringMatching(/^already revoked/) }),
+      ...['cilium-deny', 'calico-deny', 'mesh-deny'].map((action) => expect.objectContaining({ action, status: 'skipped', detail: expect.stringMatching(/not served/) })),
+      expect.objectContaining({ action: 'protect-instance', status: 'skipped', detail: `already protected (incident ${incidentId})` }),
+      expect.objectContaining({ action: 'protect-from-disruption', status: 'skipped', detail: expect.stringMatching(/^Karpenter not served/) }),
+      expect.objectContaining({ action: 'protect-from-disruption', status: 'skipped', detail: `already protected (incident ${incidentId})` }),
     ]);
     expect(sandbox.kube.mutations()).toEqual([]);
     // Only the Security Hub copy of the finding gets a fresh note.
@@ -173,7 +204,9 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     const cordon = report.actions.find((action) => action.action === 'cordon-node');
     expect(cordon).toMatchObject({ status: 'done', target: `node ${NODES.b.name}` });
     expect(sandbox.kube.getObject('nodes', undefined, NODES.b.name)?.spec.unschedulable).toBe(true);
-    expect(sandbox.kube.mutations().map((request) => request.resource)).toEqual(['nodes']);
+    // Cordoned, then annotated against scale-down; its instance protected.
+    expect(sandbox.kube.mutations().map((request) => request.resource)).toEqual(['nodes', 'nodes']);
+    expect(report.actions.find((action) => action.action === 'protect-instance')).toMatchObject({ status: 'done', target: `node ${NODES.b.name} (${NODES.b.instanceId})` });
   });
 
   it('isolates a pod without an IAM role and says why nothing was revoked', async () => {
@@ -260,7 +293,8 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     const result = await run(['playbook', 'quarantine', '--event', argocdFile, '--mode', 'enforce', '--json']);
 
     expect(result.code).toBe(0);
-    expect(sandbox.kube.requests.filter((request) => request.verb === 'patch' && request.resource === 'pods').map((request) => request.status)).toEqual([429, 429, 200]);
+    // The evidence marker is the first pod patch (retried twice), the isolation the second.
+    expect(sandbox.kube.requests.filter((request) => request.verb === 'patch' && request.resource === 'pods').map((request) => request.status)).toEqual([429, 429, 200, 200]);
     expect(sandbox.aws.callsTo('iam', 'PutRolePolicy').map((call) => call.status)).toEqual([400, 400, 200]);
   });
 

@@ -75,4 +75,11 @@ export const iamOperations: Record<string, RpcOperation<FakeAwsState>> = {
     kind: 'read',
     handle: (p, state) => ({ PolicyNames: [...findRole(state, str(p, 'RoleName')).inlinePolicies.keys()], IsTruncated: false }),
   },
+  ListAttachedRolePolicies: {
+    kind: 'read',
+    handle: (p, state) => ({
+      AttachedPolicies: findRole(state, str(p, 'RoleName')).attachedPolicies.map((policy) => ({ PolicyName: policy.name, PolicyArn: policy.arn })),
+      IsTruncated: false,
+    }),
+  },
 };

@@ -6,9 +6,12 @@
  *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager), 1.0 (SQS)
  *  - form body / `?Action=` query string   -> AWS query (IAM, SNS, STS), service from the SigV4
  *                                             credential scope, else from the Action name
+ *                                             (EC2 speaks its own query dialect, told apart the same way)
+ *  - SigV4 scope `s3`                      -> REST-XML (S3, path-style)
  *  - anything else                         -> REST-JSON (EKS, Security Hub, GuardDuty), service from
  *                                             the credential scope, else from the path
  */
+import { ec2Error, ec2Lists, ec2Operations, ec2Reply } from './ec2';
 import { eksRoutes } from './eks';
 import { IAM_XML_NAMESPACE, iamOperations } from './iam';
 import {
@@ -33,6 +36,7 @@ import {
   type RpcOperation,
   type ServiceName,
 } from './protocol';
+import { resolveS3, s3Error } from './s3';
 import { secretsManagerOperations } from './secretsmanager';
 import { securityHubRoutes } from './securityhub';
 import { SNS_XML_NAMESPACE, snsOperations } from './sns';
@@ -44,6 +48,8 @@ export type Wire =
   | { protocol: 'rest-json' }
   | { protocol: 'json'; version?: JsonVersion; queryCompatible?: { namespace: string } }
   | { protocol: 'query'; xmlNamespace: string; action: string }
+  | { protocol: 'ec2'; action: string }
+  | { protocol: 'rest-xml' }
   | { protocol: 'slack' };
 
 export interface ResolvedCall {
@@ -106,10 +112,28 @@ export function resolveCall(req: FakeRequest, state: FakeAwsState): ResolvedCall
     };
   }
 
+  if (scope?.service === 's3') {
+    const s3 = resolveS3(req, state.s3);
+    return { service: 's3', operation: s3.operation, kind: s3.kind, params: s3.params, ...signer, wire: { protocol: 'rest-xml' }, run: s3.run };
+  }
+
   const contentType = header(req, 'content-type') ?? '';
   if (contentType.startsWith('application/x-www-form-urlencoded') || req.query.has('Action')) {
     const fields = queryFields(req);
     const action = fields.get('Action') ?? '';
+    if (scope?.service === 'ec2' || (scope === undefined && action in ec2Operations)) {
+      const params = ec2Lists(unflattenQuery(fields)) as Record<string, unknown>;
+      const op = ec2Operations[action];
+      return {
+        service: 'ec2',
+        operation: action,
+        kind: op?.kind ?? guessKind('POST', action),
+        params,
+        ...signer,
+        wire: { protocol: 'ec2', action },
+        run: op && (() => op.handle(params, state)),
+      };
+    }
     const service = isOneOf(scope?.service, QUERY_SERVICES)
       ? scope.service
       : scope === undefined
@@ -180,6 +204,11 @@ export function renderSuccess(call: ResolvedCall, payload: unknown, requestId: s
       return queryReply(call.wire.xmlNamespace, call.wire.action, payload, requestId);
     case 'json':
       return jsonReply('json', payload, requestId, call.wire.version);
+    case 'ec2':
+      return ec2Reply(call.wire.action, payload, requestId);
+    case 'rest-xml':
+      // S3 handlers build their whole reply (status, headers such as ETag, body).
+      return payload as Reply;
     default:
       return jsonReply(call.wire.protocol, payload, requestId);
   }
@@ -197,6 +226,10 @@ export function renderError(call: ResolvedCall, error: AwsError, requestId: stri
       return queryError(call.wire.xmlNamespace, error, requestId);
     case 'json':
       return jsonError('json', error, requestId, call.wire.version, call.wire.queryCompatible);
+    case 'ec2':
+      return ec2Error(error, requestId);
+    case 'rest-xml':
+      return s3Error(error, requestId);
     default:
       return jsonError(call.wire.protocol, error, requestId);
   }

@@ -1,6 +1,8 @@
 /** In-memory AWS state behind FakeAws, seeded by tests and mutated by the write operations. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SqsState } from './sqs';
+import { Ec2State } from './ec2';
+import { S3State } from './s3';
 
 export interface VpcConfig {
   subnetIds: string[];
@@ -109,6 +111,8 @@ export interface RoleSeed {
   inlinePolicies?: Record<string, string>;
   assumeRolePolicyDocument?: string;
   createDate?: Date;
+  /** Managed policies attached to the role. */
+  attachedPolicies?: { name: string; arn: string }[];
 }
 
 export interface RoleState {
@@ -121,6 +125,7 @@ export interface RoleState {
   assumeRolePolicyDocument?: string;
   /** Policy name -> policy document JSON text, exactly as PutRolePolicy sent it. */
   inlinePolicies: Map<string, string>;
+  attachedPolicies: { name: string; arn: string }[];
 }
 
 export interface SecretState {
@@ -175,6 +180,8 @@ export class FakeAwsState {
   readonly securityHubFindings = new Map<string, SecurityHubFindingState>();
   readonly issuedCredentials: IssuedCredentials[] = [];
   readonly sqs = new SqsState();
+  readonly ec2 = new Ec2State();
+  readonly s3 = new S3State();
   callerIdentity: CallerIdentity;
 
   constructor(
@@ -290,6 +297,7 @@ export class FakeAwsState {
       createDate: seed.createDate ?? new Date('2024-01-01T00:00:00Z'),
       assumeRolePolicyDocument: seed.assumeRolePolicyDocument,
       inlinePolicies: new Map(Object.entries(seed.inlinePolicies ?? {})),
+      attachedPolicies: [...(seed.attachedPolicies ?? [])],
     };
     this.roles.set(role.name, role);
     return role;

@@ -21,7 +21,8 @@ describe('notify', () => {
     const slack = result.reports[0].actions.find((action) => action.target === 'slack webhook');
     expect(slack).toMatchObject({ status: 'failed', detail: 'Slack webhook answered HTTP 500' });
     expect(result.stdout).not.toContain(sandbox.aws.slackWebhookUrl);
-    expect(result.reports[0].actions.filter((action) => action.action !== 'notify').every((action) => action.status === 'done')).toBe(true);
+    expect(result.reports[0].actions.filter((action) => action.action !== 'notify' && action.status !== 'done').every((action) => action.status === 'skipped')).toBe(true);
+    expect(result.reports[0].actions.filter((action) => ['isolate-pod', 'cordon-node', 'revoke-role-sessions'].includes(action.action)).map((action) => action.status)).toEqual(['done', 'done', 'done']);
     expect(sandbox.aws.callsTo('sns', 'Publish')).toHaveLength(1);
   });
 

@@ -1,0 +1,60 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SDK_CLIENT_DEFAULTS } from './aws';
+import type { EvidenceStore } from './ports';
+
+/**
+ * Evidence in S3, encrypted with SSE-KMS (the given key, else the account's aws/s3 key). S3 is
+ * asked to verify a SHA-256 checksum of each object, so the store itself attests what it received;
+ * the bucket should have object lock (see README) so nothing written can be changed afterwards.
+ */
+export class S3EvidenceStore implements EvidenceStore {
+  readonly location: string;
+
+  constructor(
+    private readonly bucket: string,
+    private readonly kmsKeyId: string | undefined,
+    // The bucket may live in another region than the responder: follow S3's redirect.
+    private readonly client: S3Client = new S3Client({ ...SDK_CLIENT_DEFAULTS, followRegionRedirects: true }),
+  ) {
+    this.location = `s3://${bucket}/`;
+  }
+
+  async put(key: string, body: string, contentType: string): Promise<string> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        // Given explicitly: S3 needs it, and the SDK does not send it for an empty body.
+        ContentLength: Buffer.byteLength(body, 'utf8'),
+        ContentType: contentType,
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: this.kmsKeyId,
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    return `${this.location}${key}`;
+  }
+}
+
+/** The same bundle in a local directory, for the command line without a bucket. */
+export class DirectoryEvidenceStore implements EvidenceStore {
+  readonly location: string;
+  private readonly root: string;
+
+  constructor(directory: string) {
+    this.root = resolve(directory);
+    this.location = `file://${this.root}/`;
+  }
+
+  async put(key: string, body: string): Promise<string> {
+    const path = join(this.root, key);
+    // Keys are built from object names; never let one climb out of the evidence directory.
+    if (isAbsolute(key) || !path.startsWith(`${this.root}${sep}`)) throw new Error(`evidence key ${JSON.stringify(key)} leaves ${this.root}`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, body, { flag: 'wx' });
+    return `file://${path}`;
+  }
+}

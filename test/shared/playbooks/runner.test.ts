@@ -1,0 +1,65 @@
+import { loadConfig } from '../../../shared/config';
+import { createLogger } from '../../../shared/observability';
+import type { Action, ActionContext, ActionPhase } from '../../../shared/playbooks/action';
+import { containmentActionsOf } from '../../../shared/playbooks/registry';
+import { runActions } from '../../../shared/playbooks/runner';
+
+/** An in-memory action that logs when its plan starts and its apply ends. */
+function recording(name: string, phase: ActionPhase | undefined, log: string[], delayMs: number): Action<string, string> {
+  return {
+    name,
+    description: name,
+    kind: 'containment',
+    correlation: 'none',
+    phase,
+    permissions: { kubernetes: [], iam: [] },
+    noTargetReason: 'none',
+    targetsOf: () => ['t'],
+    describe: (target) => target,
+    async plan() {
+      log.push(`${name}:plan`);
+      return { summary: name, change: name };
+    },
+    async apply() {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      log.push(`${name}:applied`);
+      return { status: 'done', detail: name };
+    },
+  };
+}
+
+const context = { logger: createLogger() } as unknown as ActionContext;
+
+describe('runner phases', () => {
+  it('finishes evidence before containment starts, and containment before preservation', async () => {
+    const log: string[] = [];
+    const actions = [
+      recording('preserve', 'preservation', log, 0),
+      recording('contain-a', undefined, log, 5),
+      recording('evidence', 'evidence', log, 20),
+      recording('contain-b', 'containment', log, 0),
+    ];
+
+    const records = await runActions(actions, context, { mode: 'enforce', decision: 'respond' });
+
+    expect(log.indexOf('evidence:applied')).toBeLessThan(log.indexOf('contain-a:plan'));
+    expect(log.indexOf('evidence:applied')).toBeLessThan(log.indexOf('contain-b:plan'));
+    expect(log.indexOf('contain-a:applied')).toBeLessThan(log.indexOf('preserve:plan'));
+    expect(log.indexOf('contain-b:applied')).toBeLessThan(log.indexOf('preserve:plan'));
+    expect(records.map((record) => record.action)).toEqual(['evidence', 'contain-a', 'contain-b', 'preserve']);
+  });
+});
+
+describe('quarantine playbook', () => {
+  const names = (env: Record<string, string>) => containmentActionsOf('quarantine', loadConfig(env, 'lambda')).map((action) => action.name);
+
+  it('runs the opt-in actions only when configured to', () => {
+    expect(names({})).not.toContain('block-image');
+    expect(names({})).not.toContain('snapshot-volumes');
+    expect(names({ BLOCK_IMAGE: 'true', SNAPSHOT_VOLUMES: 'true' })).toEqual(expect.arrayContaining(['block-image', 'snapshot-volumes']));
+  });
+
+  it('runs an opt-in action asked for by name', () => {
+    expect(containmentActionsOf('snapshot-volumes', loadConfig({}, 'lambda')).map((action) => action.name)).toEqual(['snapshot-volumes']);
+  });
+});
