@@ -1,7 +1,7 @@
 // Full quarantines on the real argocd GuardDuty finding, pod-level and Deployment-level, each in
 // a fresh handler process (cold) and in one that has already handled an event (warm); and every
 // playbook through the manual-playbook function.
-import { PLAYBOOK_NAMES, type PlaybookName } from '../../shared/playbooks/registry';
+import type { PlaybookName } from '../../shared/playbooks/registry';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
 import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
@@ -22,6 +22,8 @@ export function functionEnv(): Record<string, string | undefined> {
     NOTIFY_TOPIC_ARN: TOPIC_ARN,
     SLACK_WEBHOOK_SECRET_ID: SLACK_SECRET,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // Metrics go to stdout as EMF in Lambda; here they would bury the figures.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
@@ -129,10 +131,13 @@ export interface PlaybookFigures {
   problems: string[];
 }
 
-/** Every playbook on the pod-level finding, through the manual-playbook function, warm. */
+/** The playbooks that act on a pod-level finding (the others act on the control plane or on bindings). */
+const POD_PLAYBOOKS: PlaybookName[] = ['quarantine', 'isolate-pod', 'cordon-node', 'revoke-role-sessions', 'notify'];
+
+/** Every pod playbook on the pod-level finding, through the manual-playbook function, warm. */
 export async function playbookScenarios(manual: Bundle, latencyMs: number): Promise<PlaybookFigures[]> {
   const results: PlaybookFigures[] = [];
-  for (const playbook of PLAYBOOK_NAMES) {
+  for (const playbook of POD_PLAYBOOKS) {
     const event = asEventBridgeEvent(WORKLOADS.pod.finding(`bench-playbook-${playbook}`));
     const pods = playbook === 'quarantine' || playbook === 'isolate-pod' ? WORKLOADS.pod.pods : [];
     const { figures, minimum } = await measure(manual, latencyMs, { playbook: 'notify', event: WARM_UP_EVENT }, { playbook, event, mode: 'enforce' }, pods, minimumCalls(playbook, 'pod'));
