@@ -62,6 +62,7 @@ describe('deploy/rbac.yaml', () => {
       ...['get', 'list'].map((verb) => `/serviceaccounts:${verb}`),
       ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => `apps/${resource}:get`),
       ...['jobs', 'cronjobs'].map((resource) => `batch/${resource}:get`),
+      ...['clusterrolebindings', 'rolebindings'].flatMap((resource) => ['get', 'delete'].map((verb) => `rbac.authorization.k8s.io/${resource}:${verb}`)),
     ];
     expect([...granted].sort()).toEqual(expected.sort());
     expect([...granted].filter((rule) => rule.includes('*'))).toEqual([]);
