@@ -4,16 +4,17 @@
  * How the functions reach their clusters, generated at package time from the parameters and read
  * by serverless.yml through `${file(./deploy/cluster-access.js):...}`:
  *
- * - `resources`: one `AWS::EKS::AccessEntry` per function that calls eks:DescribeCluster and per
- *   cluster in `clusterNames` (none for '*': the clusters are not known), mapping the function's
- *   role to the Kubernetes group deploy/rbac.yaml binds. With `subnetIds`/`securityGroupIds`
+ * - `resources`: one `AWS::EKS::AccessEntry` per function that connects to clusters (it holds the
+ *   `kubernetes` grant, deploy/iam.js) and per cluster in `clusterNames` (none for '*': the
+ *   clusters are not known), mapping the function's role to the Kubernetes group deploy/rbac.yaml
+ *   binds. A function that only calls the EKS API (cloudtrail) gets none. With `subnetIds`/`securityGroupIds`
  *   (private-endpoint clusters), the network-interface permissions Lambda needs to run the
  *   functions in those subnets, in place of the managed policy AWSLambdaVPCAccessExecutionRole
  *   (Resource '*') that serverless-iam-roles-per-function would attach.
  * - `vpc`: provider.vpc, or null (no VPC) when the subnet parameters are empty.
  */
 const { parseClusterNames } = require('./eks-arns');
-const { allows, logicalName, serviceFunctions } = require('./functions');
+const { logicalName, reachesKubernetes, serviceFunctions } = require('./functions');
 
 /** The group deploy/rbac.yaml binds the ClusterRole to. */
 const KUBERNETES_GROUP = 'eks-responder';
@@ -43,7 +44,7 @@ async function privateNetwork({ resolveVariable }) {
 function accessEntries(functions, clusters) {
   if (clusters.length === 1 && clusters[0] === '*') return {};
   const entries = {};
-  for (const fn of functions.filter((item) => allows(item, 'eks:DescribeCluster'))) {
+  for (const fn of functions.filter(reachesKubernetes)) {
     for (const cluster of clusters) {
       const id = `${logicalName(fn.name)}AccessEntry${logicalName(cluster)}`;
       if (entries[id]) throw new Error(`clusterNames: ${cluster} gives the same CloudFormation id (${id}) as another cluster`);

@@ -45,4 +45,9 @@ module.exports = {
   podIdentityAssociations: async (context) => arns(await names(context), (name) => `podidentityassociation/${name}/*`),
   /** eks:DescribeNodegroup acts on nodegroup/CLUSTER/NAME/UUID. */
   nodegroups: async (context) => arns(await names(context), (name) => `nodegroup/${name}/*/*`),
+  /**
+   * eks:DescribeAccessEntry, eks:ListAssociatedAccessPolicies, eks:DisassociateAccessPolicy and
+   * eks:DeleteAccessEntry act on access-entry/CLUSTER/TYPE/ACCOUNT/NAME/UUID.
+   */
+  accessEntries: async (context) => arns(await names(context), (name) => `access-entry/${name}/*`),
 };

@@ -3,9 +3,11 @@
 /**
  * The functions of serverless.yml as osls resolves them, with the logical ids osls and
  * serverless-iam-roles-per-function give their CloudFormation resources. Used by the package-time
- * generators (deploy/cluster-access.js, deploy/alarms.js) so that a function added to
- * serverless.yml gets its access entries, network permissions and alarms without another edit.
+ * generators (deploy/cluster-access.js, deploy/alarms.js, ...) so that a function added to
+ * serverless.yml gets its access entries, network permissions, alarms and outputs without another
+ * edit.
  */
+const { KUBERNETES_GRANT, grantsByFunction } = require('./iam');
 
 /** osls naming (lib/plugins/aws/lib/naming.js getNormalizedResourceName): upper first, '-' Dash, '_' Underscore. */
 function logicalName(name) {
@@ -20,14 +22,27 @@ function allows(fn, action) {
   return fn.statements.some((statement) => statement.Effect === 'Allow' && asList(statement.Action).includes(action));
 }
 
-async function serviceFunctions({ resolveConfigurationProperty }) {
-  const functions = (await resolveConfigurationProperty(['functions'])) ?? {};
-  return Object.entries(functions).map(([name, definition]) => ({
+/** Whether a function connects to clusters (it holds the kubernetes grant), hence needs an EKS access entry. */
+function reachesKubernetes(fn) {
+  return fn.grants.includes(KUBERNETES_GRANT);
+}
+
+async function serviceFunctions(context) {
+  const [functions, { functions: grants }] = await Promise.all([context.resolveConfigurationProperty(['functions']), grantsByFunction(context)]);
+  return Object.entries(functions ?? {}).map(([name, definition]) => ({
     name,
     functionId: `${logicalName(name)}LambdaFunction`,
     roleId: `${logicalName(name)}IamRoleLambdaExecution`,
     statements: asList(definition.iamRoleStatements),
+    grants: grants[name] ?? [],
   }));
 }
 
-module.exports = { allows, logicalName, serviceFunctions };
+module.exports = {
+  allows,
+  logicalName,
+  reachesKubernetes,
+  serviceFunctions,
+  /** Every function role, for policies that all of them need (the Slack secret). */
+  roleRefs: async (context) => (await serviceFunctions(context)).map((fn) => ({ Ref: fn.roleId })),
+};

@@ -67,6 +67,7 @@ async function resources(context) {
 }
 
 module.exports = {
+  settings,
   allowedAccounts: async (context) => {
     const { accounts } = await settings(context);
     return accounts.length ? accounts.join(',') : { Ref: 'AWS::AccountId' };

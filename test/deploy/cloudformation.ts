@@ -175,11 +175,11 @@ export function statementsOf(t: Template, roleId: string): { statement: Statemen
   return [...inline, ...attached];
 }
 
-/** Allowed action -> resolved resources, over every statement that reaches the role (conditional ones too). */
+/** Allowed action -> resolved resources (each once), over every statement that reaches the role (conditional ones too). */
 export function grantsOf(t: Template, roleId: string): Map<string, string[]> {
   const grants = new Map<string, string[]>();
   for (const { statement } of statementsOf(t, roleId).filter(({ statement }) => statement.Effect === 'Allow')) {
-    for (const action of asList(statement.Action ?? [])) grants.set(action, [...(grants.get(action) ?? []), ...asList(resolve(t, statement.Resource)).flat()].sort());
+    for (const action of asList(statement.Action ?? [])) grants.set(action, [...new Set([...(grants.get(action) ?? []), ...asList(resolve(t, statement.Resource)).flat()])].sort());
   }
   return grants;
 }
@@ -214,9 +214,78 @@ export function wildcardViolations(t: Template): string[] {
   );
 }
 
-export const FUNCTIONS = { guardduty: 'GuarddutyLambdaFunction', manualPlaybook: 'ManualPlaybookLambdaFunction' } as const;
+export const FUNCTIONS = {
+  guardduty: 'GuarddutyLambdaFunction',
+  securityhub: 'SecurityhubLambdaFunction',
+  cloudtrail: 'CloudtrailLambdaFunction',
+  manualPlaybook: 'ManualPlaybookLambdaFunction',
+} as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 /** The role a function runs as. */
 export const roleOf = (t: Template, name: FunctionName): string => t.Resources[FUNCTIONS[name]].Properties.Role['Fn::GetAtt'][0];
+
+/** The ARN CloudFormation gives a role of the template (`getatt:Role.Arn` otherwise stays symbolic). */
+export function roleArnIn(t: Template, roleId: string): string {
+  const { Path: path = '/', RoleName: name } = t.Resources[roleId].Properties;
+  return `arn:aws:iam::${ACCOUNT}:role${path}${resolve(t, name)}`;
+}
+
+/**
+ * Resources a value refers to: Ref, Fn::GetAtt, ${Id} in Fn::Sub. With `taken`, only the branch of
+ * each Fn::If the conditions take (what CloudFormation deploys), otherwise both.
+ */
+function referencesIn(t: Template, value: Json, taken = false): Set<string> {
+  const found = new Set<string>();
+  const visit = (item: Json): void => {
+    if (Array.isArray(item)) return item.forEach(visit);
+    if (item === null || typeof item !== 'object') return;
+    for (const [key, arg] of Object.entries(item)) {
+      if (key === 'Ref' && typeof arg === 'string' && t.Resources[arg]) found.add(arg);
+      else if (key === 'Fn::GetAtt') found.add((arg as string[])[0]);
+      else if (key === 'Fn::If' && taken) visit(condition(t, (arg as Json[])[0]) ? (arg as Json[])[1] : (arg as Json[])[2]);
+      else if (key === 'Fn::Sub') {
+        const text = typeof arg === 'string' ? arg : (arg as Json[])[0];
+        for (const [, ref] of String(text).matchAll(/\$\{([^}!]+)\}/g)) if (t.Resources[ref.split('.')[0]]) found.add(ref.split('.')[0]);
+        if (Array.isArray(arg)) visit(arg[1]);
+      } else visit(arg);
+    }
+  };
+  visit(value);
+  return found;
+}
+
+/** References from deployed resources and outputs to resources their conditions leave out: CloudFormation refuses them. */
+export function danglingReferences(t: Template): string[] {
+  const absent = (id: string) => !t.Resources[id] || !deployed(t, t.Resources[id]);
+  const sources: [string, Json, string[]][] = [
+    ...Object.entries(t.Resources)
+      .filter(([, resource]) => deployed(t, resource))
+      .map(([id, resource]): [string, Json, string[]] => [id, resource.Properties, asList(resource.DependsOn ?? [])]),
+    ...Object.entries(t.Outputs).map(([id, output]): [string, Json, string[]] => [`Outputs.${id}`, output.Value, []]),
+  ];
+  return sources.flatMap(([id, value, dependsOn]) => [...referencesIn(t, value, true), ...dependsOn].filter(absent).map((target) => `${id} -> ${target}`));
+}
+
+/** A dependency cycle among the resources (CloudFormation refuses such a template), or undefined. */
+export function dependencyCycle(t: Template): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const walk = (id: string, path: string[]): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    for (const next of new Set([...asList(t.Resources[id].DependsOn ?? []), ...referencesIn(t, t.Resources[id].Properties)])) {
+      if (!t.Resources[next]) throw new Error(`${id} depends on unknown resource ${next}`);
+      const cycle = walk(next, [...path, id]);
+      if (cycle) return cycle;
+    }
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of Object.keys(t.Resources)) {
+    const cycle = walk(id, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}

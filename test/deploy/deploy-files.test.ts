@@ -1,10 +1,34 @@
 // The package-time scripts serverless.yml reads, and the Kubernetes RBAC manifest.
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { CONTAINED_STATUSES, REMEDIATIONS } from '../../shared/config';
 import { ACTIONS } from '../../shared/playbooks/registry';
 import { grantedPermissions, loadRbacManifest } from '../helpers/rbac';
 
 type Json = any;
+type Context = { resolveVariable: (name: string) => Promise<unknown>; resolveConfigurationProperty: (path: string[]) => Promise<unknown> };
+type Generator = (context: Context) => Promise<Json>;
+
+/**
+ * What osls gives the package-time scripts: parameters, and the resolved configuration. Each
+ * function is named with its grants (custom.iam.functions); its statements are the grants'.
+ */
+function serviceContext(params: Record<string, string>, functionGrants: Record<string, string[]>): Context {
+  const grants: Record<string, Json[]> = {
+    kubernetes: [{ Sid: 'ReachClusters', Effect: 'Allow', Action: ['eks:DescribeCluster', 'eks:ListNodegroups'], Resource: 'x' }],
+    controlPlane: [{ Sid: 'ChangeClusterSettings', Effect: 'Allow', Action: ['eks:DescribeCluster', 'eks:UpdateClusterConfig'], Resource: 'x' }],
+    notify: [{ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: 'x' }],
+  };
+  const config: Record<string, unknown> = {
+    'custom.iam.grants': grants,
+    'custom.iam.functions': functionGrants,
+    functions: Object.fromEntries(Object.entries(functionGrants).map(([name, list]) => [name, { iamRoleStatements: list.flatMap((grant) => grants[grant] ?? []) }])),
+  };
+  return {
+    resolveVariable: async (name: string) => params[name.replace(/^param:/, '')] ?? '',
+    resolveConfigurationProperty: async (path: string[]) => config[path.join('.')],
+  };
+}
 
 describe('deploy/eks-arns.js', () => {
   type ArnList = (context: { resolveVariable: (name: string) => Promise<string> }) => Promise<{ 'Fn::Sub': string }[]>;
@@ -62,6 +86,7 @@ describe('deploy/rbac.yaml', () => {
       ...['get', 'list'].map((verb) => `/serviceaccounts:${verb}`),
       ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => `apps/${resource}:get`),
       ...['jobs', 'cronjobs'].map((resource) => `batch/${resource}:get`),
+      ...['clusterrolebindings', 'rolebindings'].flatMap((resource) => ['get', 'delete'].map((verb) => `rbac.authorization.k8s.io/${resource}:${verb}`)),
     ];
     expect([...granted].sort()).toEqual(expected.sort());
     expect([...granted].filter((rule) => rule.includes('*'))).toEqual([]);
@@ -79,18 +104,11 @@ describe('deploy/rbac.yaml', () => {
 });
 
 describe('deploy/cluster-access.js', () => {
-  type Generator = (context: { resolveVariable: (name: string) => Promise<string>; resolveConfigurationProperty: (path: string[]) => Promise<unknown> }) => Promise<Json>;
   const clusterAccess = require('../../deploy/cluster-access.js') as Record<'resources' | 'vpc', Generator>;
-  const functions = {
-    guardduty: { iamRoleStatements: [{ Effect: 'Allow', Action: ['eks:DescribeCluster'], Resource: 'x' }] },
-    'report-only': { iamRoleStatements: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: 'x' }] },
-  };
-  const context = (params: Record<string, string>) => ({
-    resolveVariable: async (name: string) => params[name.replace(/^param:/, '')] ?? '',
-    resolveConfigurationProperty: async (path: string[]) => (path.join('.') === 'functions' ? functions : undefined),
-  });
+  // control-plane calls eks:DescribeCluster too, but never connects to a cluster.
+  const context = (params: Record<string, string>) => serviceContext(params, { guardduty: ['kubernetes', 'notify'], 'control-plane': ['controlPlane', 'notify'], 'report-only': ['notify'] });
 
-  it('gives access entries only to functions that reach clusters, and none for every cluster', async () => {
+  it('gives access entries only to functions that connect to clusters, and none for every cluster', async () => {
     const named = await clusterAccess.resources(context({ clusterNames: 'prod-a,prod_b' }));
     expect(Object.keys(named.Resources).sort()).toEqual(['GuarddutyAccessEntryProdDasha', 'GuarddutyAccessEntryProdUnderscoreb']);
     expect(named.Resources.GuarddutyAccessEntryProdDasha.Properties).toEqual({
@@ -110,10 +128,16 @@ describe('deploy/cluster-access.js', () => {
 
   it('puts every function role, not only those reaching clusters, under the network-interface policy', async () => {
     const fragment = await clusterAccess.resources(context({ clusterNames: '*', subnetIds: 'subnet-0a1b2c3d', securityGroupIds: 'sg-0a1b2c3d' }));
-    expect(fragment.Resources.LambdaNetworkInterfacesPolicy.Properties.Roles).toEqual([{ Ref: 'GuarddutyIamRoleLambdaExecution' }, { Ref: 'ReportDashonlyIamRoleLambdaExecution' }]);
+    expect(fragment.Resources.LambdaNetworkInterfacesPolicy.Properties.Roles).toEqual([
+      { Ref: 'GuarddutyIamRoleLambdaExecution' },
+      { Ref: 'ControlDashplaneIamRoleLambdaExecution' },
+      { Ref: 'ReportDashonlyIamRoleLambdaExecution' },
+    ]);
     expect(fragment.extensions).toEqual({
       GuarddutyLambdaFunction: { DependsOn: ['LambdaNetworkInterfacesPolicy'] },
       GuarddutyIamRoleLambdaExecution: { Properties: { ManagedPolicyArns: [] } },
+      ControlDashplaneLambdaFunction: { DependsOn: ['LambdaNetworkInterfacesPolicy'] },
+      ControlDashplaneIamRoleLambdaExecution: { Properties: { ManagedPolicyArns: [] } },
       ReportDashonlyLambdaFunction: { DependsOn: ['LambdaNetworkInterfacesPolicy'] },
       ReportDashonlyIamRoleLambdaExecution: { Properties: { ManagedPolicyArns: [] } },
     });
@@ -128,13 +152,8 @@ describe('deploy/cluster-access.js', () => {
 });
 
 describe('deploy/member-accounts.js', () => {
-  type Generator = (context: { resolveVariable: (name: string) => Promise<string>; resolveConfigurationProperty: (path: string[]) => Promise<unknown> }) => Promise<Json>;
   const memberAccounts = require('../../deploy/member-accounts.js') as Record<'allowedAccounts' | 'resources', Generator>;
-  const functions = { guardduty: { iamRoleStatements: [{ Effect: 'Allow', Action: ['eks:DescribeCluster'], Resource: 'x' }] }, reporter: { iamRoleStatements: [] } };
-  const context = (params: Record<string, string>) => ({
-    resolveVariable: async (name: string) => params[name.replace(/^param:/, '')] ?? '',
-    resolveConfigurationProperty: async () => functions,
-  });
+  const context = (params: Record<string, string>) => serviceContext(params, { guardduty: ['kubernetes', 'notify'], reporter: ['notify'] });
 
   it("allows the stack's own account only when no account is listed", async () => {
     await expect(memberAccounts.allowedAccounts(context({}))).resolves.toEqual({ Ref: 'AWS::AccountId' });
@@ -167,7 +186,7 @@ describe('deploy/member-accounts.js', () => {
 describe('deploy/resources.js', () => {
   const { merge } = require('../../deploy/resources.js') as { merge: (fragments: Json[]) => Json };
 
-  it("keeps every fragment's DependsOn on a function, and refuses two resources of one name", () => {
+  it("keeps every fragment's DependsOn on a function and every output, and refuses two resources or outputs of one name", () => {
     const merged = merge([
       { Resources: { A: { Type: 'x' } }, extensions: { Fn: { DependsOn: ['A'] }, Role: { Properties: { ManagedPolicyArns: [] } } } },
       { Resources: {} },
@@ -175,6 +194,75 @@ describe('deploy/resources.js', () => {
     ]);
     expect(merged).toEqual({ Resources: { A: { Type: 'x' }, B: { Type: 'y' } }, extensions: { Fn: { DependsOn: ['A', 'B'] }, Role: { Properties: { ManagedPolicyArns: [] } } } });
     expect(merge([{ Resources: {} }])).toEqual({ Resources: {} });
+    expect(merge([{ Resources: {}, Outputs: { O: { Value: 1 } } }, { Resources: {} }])).toEqual({ Resources: {}, Outputs: { O: { Value: 1 } } });
+    expect(() => merge([{ Outputs: { O: {} } }, { Outputs: { O: {} } }])).toThrow('two generated outputs are named O');
     expect(() => merge([{ Resources: { A: {} } }, { Resources: { A: {} } }])).toThrow('two generated resources are named A');
+  });
+});
+
+describe('deploy/iam.js', () => {
+  const iam = require('../../deploy/iam.js') as { statements: Generator };
+
+  it('gives each function the statements of its grants, in their order', async () => {
+    const statements = await iam.statements(serviceContext({}, { cloudtrail: ['controlPlane', 'notify'], reporter: ['notify'] }));
+    expect(Object.keys(statements)).toEqual(['cloudtrail', 'reporter']);
+    expect(statements.cloudtrail.map((statement: Json) => statement.Sid)).toEqual(['ChangeClusterSettings', 'Notify']);
+    expect(statements.reporter.map((statement: Json) => statement.Sid)).toEqual(['Notify']);
+  });
+
+  it('refuses a grant serverless.yml does not define', async () => {
+    await expect(iam.statements(serviceContext({}, { guardduty: ['kubernetes', 'kubernetse'] }))).rejects.toThrow('custom.iam.functions.guardduty: no grant named kubernetse in custom.iam.grants (kubernetes, controlPlane, notify)');
+  });
+});
+
+describe('deploy/settings.js', () => {
+  const settings = require('../../deploy/settings.js') as Record<'controlPlaneRemediation' | 'allowedPublicCidrs' | 'adminPrincipalAllowList' | 'securityHubStatusWhenContained' | 'securityHubCustomAction', Generator> & {
+    REMEDIATIONS: string[];
+    CONTAINED_STATUSES: string[];
+  };
+  const context = (params: Record<string, string>) => serviceContext(params, {});
+
+  it('knows the same remediations and statuses as the functions', () => {
+    expect(settings.REMEDIATIONS).toEqual([...REMEDIATIONS]);
+    expect(settings.CONTAINED_STATUSES).toEqual([...CONTAINED_STATUSES]);
+  });
+
+  it('passes checked lists on, and leaves empty ones unset', async () => {
+    await expect(settings.controlPlaneRemediation(context({ controlPlaneRemediation: ' revoke-access-entry,restrict-public-endpoint,revoke-access-entry' }))).resolves.toBe('revoke-access-entry,restrict-public-endpoint');
+    await expect(settings.allowedPublicCidrs(context({ allowedPublicCidrs: '203.0.113.0/24, 2001:db8::/32' }))).resolves.toBe('203.0.113.0/24,2001:db8::/32');
+    await expect(settings.adminPrincipalAllowList(context({ adminPrincipalAllowList: 'arn:aws:iam::123456789012:user/alice' }))).resolves.toBe('arn:aws:iam::123456789012:user/alice');
+    for (const key of ['controlPlaneRemediation', 'allowedPublicCidrs', 'adminPrincipalAllowList'] as const) await expect(settings[key](context({}))).resolves.toEqual({ Ref: 'AWS::NoValue' });
+    await expect(settings.securityHubStatusWhenContained(context({ securityHubStatusWhenContained: 'RESOLVED' }))).resolves.toBe('RESOLVED');
+    await expect(settings.securityHubCustomAction(context({ securityHubCustomAction: 'false' }))).resolves.toBe('false');
+  });
+
+  it.each([
+    ['controlPlaneRemediation', 'restrict-public-endpoint,fix-everything', /controlPlaneRemediation must be comma-separated names among restrict-public-endpoint, .* got "fix-everything"/],
+    ['allowedPublicCidrs', '203.0.113.0/33', /allowedPublicCidrs must be comma-separated CIDRs/],
+    ['allowedPublicCidrs', '203.0.113.0', /allowedPublicCidrs must be comma-separated CIDRs/],
+    ['adminPrincipalAllowList', 'arn:aws:sts::123456789012:assumed-role/admin/x', /adminPrincipalAllowList must be comma-separated IAM role or user ARNs/],
+    ['securityHubStatusWhenContained', 'SUPPRESSED', /securityHubStatusWhenContained must be NOTIFIED or RESOLVED, got "SUPPRESSED"/],
+    ['securityHubCustomAction', 'yes', /securityHubCustomAction must be true or false, got "yes"/],
+  ] as const)('refuses %s=%j', async (key, value, message) => {
+    await expect(settings[key](context({ [key]: value }))).rejects.toThrow(message);
+  });
+});
+
+describe('deploy/responder-roles.js', () => {
+  const responderRoles = require('../../deploy/responder-roles.js') as Record<'roleArns' | 'resources', Generator>;
+  const functions = { guardduty: ['kubernetes', 'notify'], cloudtrail: ['controlPlane', 'notify'] };
+
+  it('names every function role, and the member role in each allowed account', async () => {
+    const roles = [{ 'Fn::GetAtt': ['GuarddutyIamRoleLambdaExecution', 'Arn'] }, { 'Fn::GetAtt': ['CloudtrailIamRoleLambdaExecution', 'Arn'] }];
+    await expect(responderRoles.roleArns(serviceContext({}, functions))).resolves.toEqual({ 'Fn::Join': [',', roles] });
+    const members = serviceContext({ allowedAccounts: '111122223333', memberRoleName: 'responder', memberRoleExternalId: 'ext-1' }, functions);
+    await expect(responderRoles.roleArns(members)).resolves.toEqual({ 'Fn::Join': [',', [...roles, { 'Fn::Sub': 'arn:${AWS::Partition}:iam::111122223333:role/eks-responder/responder' }]] });
+  });
+
+  it('outputs each function role, saying which need an access entry, and all of them', async () => {
+    const { Outputs } = await responderRoles.resources(serviceContext({}, functions));
+    expect(Object.keys(Outputs)).toEqual(['GuarddutyRoleArn', 'CloudtrailRoleArn', 'FunctionRoleArns']);
+    expect(Outputs.GuarddutyRoleArn.Description).toMatch(/EKS access entry/);
+    expect(Outputs.CloudtrailRoleArn.Description).not.toMatch(/access entry/);
   });
 });

@@ -2,19 +2,21 @@
 // configured): it trusts exactly the responder's function roles with the external id, and grants
 // the same EKS and IAM actions the function roles hold, with the same self-protection.
 import { join } from 'node:path';
-import { ACCOUNT, FUNCTION_NAMES, ROOT, asList, grantsOf, loadYamlTemplate, resolve, roleOf, statementsOf, wildcardViolations, type Json, type Template } from './cloudformation';
+import { ACCOUNT, FUNCTION_NAMES, ROOT, asList, grantsOf, loadYamlTemplate, resolve, roleArnIn, roleOf, statementsOf, wildcardViolations, type Json, type Template } from './cloudformation';
 import { MEMBER_ACCOUNT, OPTION_PARAMS } from './template-options';
-
-const RESPONDER_ROLES = ['arn:aws:iam::123456789012:role/eks-responder/eks-responder-dev-us-east-1-guardduty', 'arn:aws:iam::123456789012:role/eks-responder/eks-responder-dev-us-east-1-manualPlaybook'];
 
 export function describeMemberRole(responderTemplate: () => Template): void {
   let responder: Template;
   let member: Template;
+  let responderRoles: string[];
   beforeAll(() => {
     responder = responderTemplate();
+    responderRoles = FUNCTION_NAMES.map((name) => roleArnIn(responder, roleOf(responder, name)));
+    // The responder stack's output FunctionRoleArns, as CloudFormation fills it in.
+    expect(resolve(responder, responder.Outputs.FunctionRoleArns.Value).replace(/getatt:(\w+)\.Arn/g, (_: string, id: string) => roleArnIn(responder, id))).toBe(responderRoles.join(','));
     // Deployed in the member account, with what the responder's stack was given.
     member = loadYamlTemplate(join(ROOT, 'deploy', 'member-role.yml'), {
-      ResponderRoleArns: RESPONDER_ROLES.join(','),
+      ResponderRoleArns: responderRoles.join(','),
       ExternalId: OPTION_PARAMS.memberRoleExternalId,
       RoleName: OPTION_PARAMS.memberRoleName,
       WorkloadRolePath: OPTION_PARAMS.workloadRolePath,
@@ -32,7 +34,7 @@ export function describeMemberRole(responderTemplate: () => Template): void {
 
   it("trusts only the responder's function roles, and only with the external id", () => {
     expect(resolve(member, role().Properties.AssumeRolePolicyDocument.Statement)).toEqual([
-      { Sid: 'ResponderFunctionsWithExternalId', Effect: 'Allow', Principal: { AWS: RESPONDER_ROLES }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': OPTION_PARAMS.memberRoleExternalId } } },
+      { Sid: 'ResponderFunctionsWithExternalId', Effect: 'Allow', Principal: { AWS: responderRoles }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': OPTION_PARAMS.memberRoleExternalId } } },
     ]);
   });
 

@@ -3,7 +3,7 @@
 // every permission the ClusterRole grants is used by some scenario (no unused grants).
 import { join } from 'node:path';
 import { runCommand } from '../helpers/cli';
-import { ARGOCD_FINDING, EVENTS_DIR } from '../helpers/events';
+import { ARGOCD_FINDING, EVENTS_DIR, loadEvent } from '../helpers/events';
 import { argocdFinding } from '../helpers/findings';
 import { grantedPermissions, loadRbacManifest, permissionKey } from '../helpers/rbac';
 import { CLUSTER, NODES } from '../support/cluster-scenario';
@@ -49,11 +49,37 @@ function seedControllers(kube: KubeApiServer): void {
   kube.seed(pod('data', 'postgres-0', { app: 'postgres' }, statefulSet), pod('data', 'backup-28930000-7xk2p', { app: 'backup' }, job));
 }
 
+/** Two bindings that grant unauthenticated callers access (names invented here, not samples). */
+function seedAnonymousBindings(kube: KubeApiServer): void {
+  const binding = (kind: string, name: string, subject: object, namespace?: string): KubeObject => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [subject],
+  });
+  kube.seed(
+    binding('ClusterRoleBinding', 'anonymous-admin', { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:anonymous' }),
+    binding('RoleBinding', 'open-view', { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:unauthenticated' }, 'web'),
+  );
+}
+
+/**
+ * The real AnonymousAccessGranted sample names placeholders; pointed here at the sandbox cluster
+ * and, through the request URI of an update as GuardDuty records it, at one of those bindings.
+ */
+function anonymousGrant(requestUri: string): string {
+  const event = loadEvent('guardduty/eks-policy-anonymous-access-granted.json');
+  event.detail.resource.eksClusterDetails.name = CLUSTER;
+  event.detail.service.action.kubernetesApiCallAction.requestUri = requestUri;
+  return JSON.stringify(event);
+}
+
 const workload = (Name: string, Type: string, Namespace: string) => argocdFinding({ severity: 8, workload: { Name, Type, Namespace } });
 const protectedPod = ['playbook', 'quarantine', '--cluster', CLUSTER, '--namespace', 'kube-system', '--pod', 'aws-node-4lhp7', '--mode', 'enforce', '--json'];
 
 /** What a user runs: the CLI scenarios of test/shared/cli/respond.test.ts, in enforce mode where they change things. */
-const SCENARIOS: { name: string; args: string[]; stdin?: string; twice?: boolean; kubeconfig?: boolean }[] = [
+const SCENARIOS: { name: string; args: string[]; stdin?: string; twice?: boolean; kubeconfig?: boolean; bindings?: true }[] = [
   { name: 'quarantine the argocd pod (and again: already done)', args: ['playbook', 'quarantine', '--event', argocdFile, '--mode', 'enforce', '--json'], twice: true },
   { name: 'contain a Deployment', args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: workload('frontend', 'deployments', 'web') },
   { name: 'contain a DaemonSet', args: ['respond', '--event', '-', '--mode', 'enforce', '--json'], stdin: workload('node-agent', 'daemonsets', 'monitoring') },
@@ -64,12 +90,29 @@ const SCENARIOS: { name: string; args: string[]; stdin?: string; twice?: boolean
   { name: 'refuse a protected pod', args: protectedPod },
   { name: 'contain a protected pod when allowed', args: [...protectedPod, '--allow-protected'] },
   { name: 'plan a pod through a kubeconfig', args: ['playbook', 'quarantine', '--event', argocdFile, '--json'], kubeconfig: true },
+  // Bindings are no pods, nodes or roles: these scenarios have no targets, only a done action.
+  {
+    name: 'remove an anonymous ClusterRoleBinding (and again: already gone)',
+    args: ['respond', '--event', '-', '--mode', 'enforce', '--json'],
+    stdin: anonymousGrant('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/anonymous-admin'),
+    twice: true,
+    bindings: true,
+  },
+  {
+    name: 'remove an anonymous RoleBinding',
+    args: ['respond', '--event', '-', '--mode', 'enforce', '--json'],
+    stdin: anonymousGrant('/apis/rbac.authorization.k8s.io/v1/namespaces/web/rolebindings/open-view'),
+    bindings: true,
+  },
 ];
 
 interface Outcome {
   name: string;
+  bindings: boolean;
   codes: number[];
   statuses: string[];
+  /** Actions that changed something. */
+  done: string[];
   targets: number;
   requests: RecordedRequest[];
 }
@@ -78,13 +121,16 @@ async function runScenario(scenario: (typeof SCENARIOS)[number]): Promise<Outcom
   const sandbox: Sandbox = await startSandbox();
   try {
     seedControllers(sandbox.kube);
+    if (scenario.bindings) seedAnonymousBindings(sandbox.kube);
     const args = scenario.kubeconfig ? [...scenario.args, '--kubeconfig', sandbox.kubeconfigPath] : scenario.args;
     const runs = [];
     for (let i = 0; i < (scenario.twice ? 2 : 1); i++) runs.push(await runCommand(args, sandbox.env, scenario.stdin));
     return {
       name: scenario.name,
+      bindings: scenario.bindings === true,
       codes: runs.map((run) => run.code),
       statuses: runs.flatMap((run) => run.reports.flatMap((report) => report.actions.map((action) => action.status))),
+      done: runs.flatMap((run) => run.reports.flatMap((report) => report.actions.filter((action) => action.status === 'done').map((action) => action.action))),
       targets: Math.min(...runs.map((run) => run.reports[0]?.targets.length ?? 0)),
       requests: [...sandbox.kube.requests],
     };
@@ -110,7 +156,8 @@ describe('deploy/rbac.yaml against the requests the responder makes', () => {
   it.each(SCENARIOS.map((scenario) => scenario.name))('runs "%s" to completion on its targets, without failed actions', (name) => {
     const outcome = outcomes.find((item) => item.name === name)!;
     expect(outcome.codes.every((code) => code === 0)).toBe(true);
-    expect(outcome.targets).toBeGreaterThan(0);
+    if (outcome.bindings) expect(outcome.done).toContain('remove-anonymous-binding');
+    else expect(outcome.targets).toBeGreaterThan(0);
     expect(outcome.statuses).not.toContain('failed');
     expect(outcome.requests.length).toBeGreaterThan(0);
   });
@@ -129,6 +176,15 @@ describe('deploy/rbac.yaml against the requests the responder makes', () => {
 
   it('changes the cluster in the scenarios that enforce', () => {
     const writes = outcomes.flatMap((outcome) => outcome.requests.filter((request) => ['create', 'patch', 'update', 'delete'].includes(request.verb)));
-    expect(new Set(writes.map(permissionOf))).toEqual(new Set(['/pods:patch', '/nodes:patch', 'networking.k8s.io/networkpolicies:create', 'networking.k8s.io/networkpolicies:patch']));
+    expect(new Set(writes.map(permissionOf))).toEqual(
+      new Set([
+        '/pods:patch',
+        '/nodes:patch',
+        'networking.k8s.io/networkpolicies:create',
+        'networking.k8s.io/networkpolicies:patch',
+        'rbac.authorization.k8s.io/clusterrolebindings:delete',
+        'rbac.authorization.k8s.io/rolebindings:delete',
+      ]),
+    );
   });
 });

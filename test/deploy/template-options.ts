@@ -1,10 +1,29 @@
 // Checks the template packaged with every deployment option set (named clusters, private-endpoint
-// subnets, Slack, a workload role path): EKS access entries, VPC placement and the
-// network-interface permissions it needs. template.test.ts packages it next to the default one.
+// subnets, Slack, a workload role path, member accounts, control-plane remediation, no Security
+// Hub custom action): EKS access entries, VPC placement and the network-interface permissions it
+// needs, the environment. template.test.ts packages it next to the default one.
 import { loadRbacManifest } from '../helpers/rbac';
-import { ACCOUNT, FUNCTION_NAMES, FUNCTIONS, REGION, UNSCOPABLE_ACTIONS, grantsOf, ofType, resolve, roleOf, statementsOf, wildcardViolations, type FunctionName, type Json, type Template } from './cloudformation';
-
 import { loadConfig } from '../../shared/config';
+import {
+  ACCOUNT,
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  REGION,
+  UNSCOPABLE_ACTIONS,
+  danglingReferences,
+  dependencyCycle,
+  grantsOf,
+  ofType,
+  resolve,
+  roleArnIn,
+  roleOf,
+  statementsOf,
+  wildcardViolations,
+  type FunctionName,
+  type Json,
+  type Template,
+} from './cloudformation';
+import { expectedGrants as expectedCalls, reachesKubernetes } from './expected-grants';
 
 // Plain CommonJS read by osls at package time, so the test loads it the same way.
 const { KUBERNETES_GROUP } = require('../../deploy/cluster-access.js') as { KUBERNETES_GROUP: string };
@@ -14,6 +33,7 @@ const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'];
 const SECURITY_GROUPS = ['sg-0123456789abcdef0'];
 export const MEMBER_ACCOUNT = '444455556666';
 const SLACK_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:eks-responder/slack-AbCdEf`;
+const ADMIN = `arn:aws:iam::${ACCOUNT}:role/platform/break-glass`;
 export const OPTION_PARAMS = {
   clusterNames: CLUSTERS.join(','),
   subnetIds: SUBNETS.join(','),
@@ -24,37 +44,27 @@ export const OPTION_PARAMS = {
   allowedAccounts: `${ACCOUNT},${MEMBER_ACCOUNT}`,
   memberRoleName: 'eks-responder-member',
   memberRoleExternalId: 'eks-responder-7f3c',
+  controlPlaneRemediation: 'restrict-public-endpoint, revoke-access-entry',
+  allowedPublicCidrs: '203.0.113.0/24,2001:db8::/32',
+  adminPrincipalAllowList: ADMIN,
+  securityHubStatusWhenContained: 'RESOLVED',
+  securityHubCustomAction: 'false',
 };
 
-const EKS = `arn:aws:eks:${REGION}:${ACCOUNT}`;
 const EC2 = `arn:aws:ec2:${REGION}:${ACCOUNT}`;
 
+/** The calls of the function's playbooks on the named clusters, plus its VPC networking and the member role. */
 function expectedGrants(name: FunctionName): Record<string, string[]> {
-  const logGroup = [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/eks-responder-dev-${name}:*:*`];
-  const each = (resource: (cluster: string) => string) => CLUSTERS.map(resource).sort();
   const networkInterfaces = [`${EC2}:network-interface/*`];
   return {
-    'eks:DescribeCluster': each((cluster) => `${EKS}:cluster/${cluster}`),
-    'eks:ListPodIdentityAssociations': each((cluster) => `${EKS}:cluster/${cluster}`),
-    'eks:ListNodegroups': each((cluster) => `${EKS}:cluster/${cluster}`),
-    'eks:DescribePodIdentityAssociation': each((cluster) => `${EKS}:podidentityassociation/${cluster}/*`),
-    'eks:DescribeNodegroup': each((cluster) => `${EKS}:nodegroup/${cluster}/*/*`),
-    'iam:GetRolePolicy': [`arn:aws:iam::${ACCOUNT}:role/workloads/*`],
-    'iam:PutRolePolicy': [`arn:aws:iam::${ACCOUNT}:role/workloads/*`],
-    'sns:Publish': ['ref:NotifyTopic'],
-    'kms:GenerateDataKey': ['getatt:NotifyTopicKey.Arn'],
-    'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
-    'secretsmanager:GetSecretValue': [SLACK_SECRET],
-    'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
-    'logs:CreateLogGroup': logGroup,
-    'logs:CreateLogStream': logGroup,
-    'logs:PutLogEvents': logGroup,
+    ...expectedCalls(name, { clusters: [...CLUSTERS].sort(), workloadRolePath: OPTION_PARAMS.workloadRolePath, slackSecret: SLACK_SECRET }),
     'ec2:CreateNetworkInterface': [...SUBNETS.map((id) => `${EC2}:subnet/${id}`), ...SECURITY_GROUPS.map((id) => `${EC2}:security-group/${id}`), ...networkInterfaces].sort(),
     'ec2:DeleteNetworkInterface': networkInterfaces,
     'ec2:AssignPrivateIpAddresses': networkInterfaces,
     'ec2:UnassignPrivateIpAddresses': networkInterfaces,
     'ec2:DescribeNetworkInterfaces': ['*'],
     'ec2:DescribeSubnets': ['*'],
+    // Every function calls EKS in the finding's account.
     'sts:AssumeRole': [ACCOUNT, MEMBER_ACCOUNT].map((account) => `arn:aws:iam::${account}:role/eks-responder/eks-responder-member`),
   };
 }
@@ -65,12 +75,12 @@ export function describeTemplateWithOptions(template: () => Template): void {
     t = template();
   });
 
-  it('creates an EKS access entry per function role and named cluster, in the group deploy/rbac.yaml binds', () => {
+  it('creates an EKS access entry per named cluster for each function that connects to clusters, in the group deploy/rbac.yaml binds', () => {
     const { binding } = loadRbacManifest();
     expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'Group', name: KUBERNETES_GROUP })]);
-    // Every function that reaches clusters (eks:DescribeCluster) gets one per cluster.
-    const reaching = FUNCTION_NAMES.filter((name) => grantsOf(t, roleOf(t, name)).has('eks:DescribeCluster'));
-    expect(reaching).toEqual(FUNCTION_NAMES);
+    // Derived from the playbooks: cloudtrail only calls the EKS API.
+    const reaching = FUNCTION_NAMES.filter(reachesKubernetes);
+    expect(reaching).toEqual(['guardduty', 'securityhub', 'manualPlaybook']);
     const entries = ofType(t, 'AWS::EKS::AccessEntry').map(([, entry]) => resolve(t, entry.Properties));
     const expected = reaching.flatMap((name) =>
       CLUSTERS.map((cluster) => ({ ClusterName: cluster, PrincipalArn: `getatt:${roleOf(t, name)}.Arn`, Type: 'STANDARD', KubernetesGroups: [KUBERNETES_GROUP] })),
@@ -105,7 +115,8 @@ export function describeTemplateWithOptions(template: () => Template): void {
     for (const [action, resources] of Object.entries(expected)) expect({ action, resources: grants.get(action) }).toEqual({ action, resources: [...resources].sort() });
   });
 
-  it('passes the mode, the Slack secret, the allowed accounts and the member role to every function', () => {
+  it('passes the mode, the Slack secret, the accounts, the member role and the control-plane settings to every function', () => {
+    const memberRoles = [ACCOUNT, MEMBER_ACCOUNT].map((account) => `arn:aws:iam::${account}:role/eks-responder/eks-responder-member`);
     for (const name of FUNCTION_NAMES) {
       const variables = resolve(t, t.Resources[FUNCTIONS[name]].Properties.Environment.Variables);
       expect(variables).toMatchObject({
@@ -114,10 +125,34 @@ export function describeTemplateWithOptions(template: () => Template): void {
         ALLOWED_ACCOUNTS: `${ACCOUNT},${MEMBER_ACCOUNT}`,
         MEMBER_ROLE_NAME: 'eks-responder-member',
         MEMBER_ROLE_EXTERNAL_ID: 'eks-responder-7f3c',
+        CONTROL_PLANE_REMEDIATION: 'restrict-public-endpoint,revoke-access-entry',
+        ALLOWED_PUBLIC_CIDRS: '203.0.113.0/24,2001:db8::/32',
+        ADMIN_PRINCIPAL_ALLOW_LIST: ADMIN,
+        SECURITYHUB_STATUS_WHEN_CONTAINED: 'RESOLVED',
       });
-      const env = { ...variables, NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic` };
-      expect(loadConfig(env, 'lambda')).toMatchObject({ allowedAccounts: [ACCOUNT, MEMBER_ACCOUNT], memberRole: { name: 'eks-responder-member', externalId: 'eks-responder-7f3c' } });
+      const responderRoles = variables.RESPONDER_ROLE_ARNS.replace(/getatt:(\w+)\.Arn/g, (_: string, id: string) => roleArnIn(t, id));
+      const env = { ...variables, NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic`, RESPONDER_ROLE_ARNS: responderRoles };
+      expect(loadConfig(env, 'lambda')).toMatchObject({
+        allowedAccounts: [ACCOUNT, MEMBER_ACCOUNT],
+        memberRole: { name: 'eks-responder-member', externalId: 'eks-responder-7f3c' },
+        controlPlaneRemediation: ['restrict-public-endpoint', 'revoke-access-entry'],
+        allowedPublicCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+        adminPrincipalAllowList: [ADMIN],
+        securityHubStatusWhenContained: 'RESOLVED',
+        // The member roles act for the responder too: their control-plane calls are its own.
+        responderRoleArns: [...FUNCTION_NAMES.map((other) => roleArnIn(t, roleOf(t, other))), ...memberRoles],
+      });
     }
+  });
+
+  it('leaves out the Security Hub custom action, its rule and its permission when securityHubCustomAction is false', () => {
+    for (const type of ['AWS::SecurityHub::ActionTarget', 'AWS::Lambda::Permission', 'AWS::Events::Rule']) {
+      const names = ofType(t, type).map(([id]) => id);
+      expect(names.filter((id) => /CustomAction|QuarantineWorkload/.test(id))).toEqual([]);
+    }
+    expect(ofType(t, 'AWS::Events::Rule')).toHaveLength(3);
+    expect(danglingReferences(t)).toEqual([]);
+    expect(dependencyCycle(t)).toBeUndefined();
   });
 }
 

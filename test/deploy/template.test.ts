@@ -1,25 +1,24 @@
 // Packages the service with osls (no AWS credentials) twice, side by side: with the default
-// parameters, checked here (least-privilege roles, self-protection, the GuardDuty rule, retries
-// and failure queues), and with every option set, checked by template-options.ts.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// parameters, checked here (least-privilege roles per function, self-protection, failure queues,
+// environment, a deployable dependency graph) and by template-rules.ts and template-alarms.ts, and
+// with every option set, checked by template-options.ts and member-role.ts.
 import { loadConfig } from '../../shared/config';
-import { ACTIONS } from '../../shared/playbooks/registry';
-import { normalizeEvent } from '../../shared/sources';
 import {
   ACCOUNT,
   FUNCTION_NAMES,
   FUNCTIONS,
   REGION,
-  ROOT,
   UNSCOPABLE_ACTIONS,
   asList,
   condition,
   covers,
+  danglingReferences,
+  dependencyCycle,
   grantsOf,
   loadTemplate,
   ofType,
   resolve,
+  roleArnIn,
   roleOf as roleOfIn,
   statementsOf,
   wildcardViolations,
@@ -27,69 +26,11 @@ import {
   type Json,
   type Template,
 } from './cloudformation';
+import { expectedActions, expectedGrants } from './expected-grants';
 import { describeMemberRole } from './member-role';
 import { describeAlarms } from './template-alarms';
 import { describeTemplateWithOptions, OPTION_PARAMS } from './template-options';
-
-/**
- * Declared by the defense-in-depth and evidence actions (issue 7) but not granted yet by
- * serverless.yml and deploy/rbac.yaml, which the deployment work owns. Until they are, those
- * actions fail with AccessDenied/403 in a deployed stack (recorded in the report, never silent).
- * The pending lists must match the gap exactly, so granting them fails the check until they
- * are removed here.
- */
-const PENDING_IAM = new Set([
-  ...['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot'],
-  ...['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 's3:PutObject', 'kms:GenerateDataKey'],
-]);
-
-const EKS = `arn:aws:eks:${REGION}:${ACCOUNT}`;
-
-/** What each function may do: the AWS calls of shared/adapters, its own logs, its failure queue. */
-function expectedGrants(functionName: string, slackSecret: string): Record<string, string[]> {
-  const logGroup = [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/eks-responder-dev-${functionName}:*:*`];
-  const workloadRoles = [`arn:aws:iam::${ACCOUNT}:role/*`];
-  return {
-    'eks:DescribeCluster': [`${EKS}:cluster/*`],
-    'eks:ListPodIdentityAssociations': [`${EKS}:cluster/*`],
-    'eks:ListNodegroups': [`${EKS}:cluster/*`],
-    'eks:DescribePodIdentityAssociation': [`${EKS}:podidentityassociation/*/*`],
-    'eks:DescribeNodegroup': [`${EKS}:nodegroup/*/*/*`],
-    'iam:GetRolePolicy': workloadRoles,
-    'iam:PutRolePolicy': workloadRoles,
-    'sns:Publish': ['ref:NotifyTopic'],
-    'kms:GenerateDataKey': ['getatt:NotifyTopicKey.Arn'],
-    'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
-    'secretsmanager:GetSecretValue': [slackSecret],
-    'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
-    'logs:CreateLogGroup': logGroup,
-    'logs:CreateLogStream': logGroup,
-    'logs:PutLogEvents': logGroup,
-  };
-}
-
-// ---- EventBridge pattern matching (the subset the rule uses) ----------------------------------
-
-function matchesPattern(pattern: Json, event: Json): boolean {
-  return Object.entries(pattern).every(([key, expected]: [string, Json]) => {
-    if (key === '$or') return expected.some((branch: Json) => matchesPattern(branch, event));
-    const present = event !== null && typeof event === 'object' && key in event;
-    const actual = present ? event[key] : undefined;
-    if (!Array.isArray(expected)) return present && typeof actual === 'object' && actual !== null && matchesPattern(expected, actual);
-    return expected.some((item: Json) => {
-      if (item === null || typeof item !== 'object') return asList(actual).includes(item);
-      if (Object.keys(item).join() === 'exists') return item.exists === (present && (actual === null || typeof actual !== 'object'));
-      throw new Error(`unsupported pattern operator ${JSON.stringify(item)}`);
-    });
-  });
-}
-
-function guardDutySamples(): { file: string; event: Json }[] {
-  const dir = join(ROOT, 'events', 'guardduty');
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
-    .map((file) => ({ file, event: JSON.parse(readFileSync(join(dir, file), 'utf8')) }));
-}
+import { describeRules } from './template-rules';
 
 // ---- tests -----------------------------------------------------------------------------------
 
@@ -112,30 +53,43 @@ describe('deploy/member-role.yml', () => {
   describeMemberRole(() => withOptions);
 });
 
+describe('EventBridge rules of the packaged CloudFormation template', () => {
+  describeRules(() => defaults);
+});
+
 describe('packaged CloudFormation template', () => {
   let t: Template;
   const fn = (name: FunctionName) => t.Resources[FUNCTIONS[name]];
   const roleOf = (name: FunctionName): string => roleOfIn(t, name);
-  const rule = () => {
-    const rules = ofType(t, 'AWS::Events::Rule').filter(([, r]) => r.Properties.Targets.some((target: Json) => resolve(t, target.Arn) === `getatt:${FUNCTIONS.guardduty}.Arn`));
-    expect(rules).toHaveLength(1);
-    return rules[0][1].Properties;
-  };
+  const withRoleArns = (value: string) => value.replace(/getatt:(\w+)\.Arn/g, (_, id: string) => roleArnIn(t, id));
   const slackSecret = () => resolve(t, t.Resources.SlackSecretPolicy.Properties.PolicyDocument.Statement[0].Resource);
 
   beforeAll(() => {
     t = defaults;
   });
 
-  it('declares exactly the two functions, each on nodejs22.x arm64 with its limits', () => {
+  it('declares exactly the four functions, each on nodejs22.x arm64 with its limits', () => {
     const functions = ofType(t, 'AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(Object.values(FUNCTIONS).sort());
     for (const [, resource] of functions) {
       expect(resource.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 60 });
       expect(resource.Properties.ReservedConcurrentExecutions).toBeGreaterThan(0);
     }
-    expect(fn('guardduty').Properties.Handler).toBe('functions/guardduty.handler');
-    expect(fn('manualPlaybook').Properties.Handler).toBe('functions/manual-playbook.handler');
+    expect(FUNCTION_NAMES.map((name) => fn(name).Properties.Handler)).toEqual([
+      'functions/guardduty.handler',
+      'functions/securityhub.handler',
+      'functions/cloudtrail.handler',
+      'functions/manual-playbook.handler',
+    ]);
+  });
+
+  it('has no dependency cycle and no reference to a resource its conditions leave out', () => {
+    expect(dependencyCycle(t)).toBeUndefined();
+    expect(danglingReferences(t)).toEqual([]);
+    // Every function names every role (RESPONDER_ROLE_ARNS): a role naming a function would close a loop.
+    const looped: Template = JSON.parse(JSON.stringify(t));
+    looped.Resources[roleOf('guardduty')].Properties.Description = { 'Fn::GetAtt': [FUNCTIONS.securityhub, 'Arn'] };
+    expect(dependencyCycle(looped)).toEqual(expect.arrayContaining([roleOf('guardduty'), FUNCTIONS.securityhub]));
   });
 
   it('gives each function its own role and deploys no other role', () => {
@@ -154,21 +108,29 @@ describe('packaged CloudFormation template', () => {
     expect(FUNCTION_NAMES.flatMap((name) => [...grantsOf(t, roleOf(name)).keys()]).filter((action) => UNSCOPABLE_ACTIONS.has(action))).toEqual([]);
   });
 
-  it.each(FUNCTION_NAMES)('grants %s exactly the actions the responder calls, scoped', (name) => {
+  it.each(FUNCTION_NAMES)('grants %s exactly the actions of the playbooks it can run, scoped', (name) => {
     const grants = grantsOf(t, roleOf(name));
-    const expected = expectedGrants(name, slackSecret());
+    const expected = expectedGrants(name, { clusters: ['*'], workloadRolePath: '/', slackSecret: slackSecret() });
     expect([...grants.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [action, resources] of Object.entries(expected)) expect({ action, resources: grants.get(action) }).toEqual({ action, resources });
-    // Every IAM action a playbook action declares is granted, or listed as pending (exactly).
-    const missing = new Set(ACTIONS.flatMap((action) => action.permissions.iam).filter((action) => !grants.has(action)));
-    expect([...missing].sort()).toEqual([...PENDING_IAM].sort());
+  });
+
+  it('keeps each function to its own playbooks: no role writes, Kubernetes reads or Security Hub for cloudtrail; no control-plane changes for the finding functions', () => {
+    const actions = (name: FunctionName) => [...grantsOf(t, roleOf(name)).keys()];
+    expect(actions('cloudtrail').filter((action) => /^(iam|securityhub):|^eks:(ListPodIdentity|DescribePodIdentity|ListNodegroups|DescribeNodegroup)/.test(action))).toEqual([]);
+    for (const name of ['guardduty', 'securityhub'] as const) expect(actions(name).filter((action) => /^eks:(UpdateClusterConfig|.*AccessEntry|.*AccessPolic)/.test(action))).toEqual([]);
+    // manualPlaybook runs any playbook: every action any other function holds.
+    const others = new Set(FUNCTION_NAMES.filter((name) => name !== 'manualPlaybook').flatMap((name) => [...expectedActions(name)]));
+    expect([...others].filter((action) => !expectedActions('manualPlaybook').has(action))).toEqual([]);
+    expect(grantsOf(t, roleOf('guardduty')).get('securityhub:BatchUpdateFindings')).toEqual([`arn:aws:securityhub:${REGION}:${ACCOUNT}:hub/default`]);
+    expect(grantsOf(t, roleOf('securityhub')).get('securityhub:BatchUpdateFindings')).toEqual([`arn:aws:securityhub:*:${ACCOUNT}:hub/default`]);
   });
 
   it('grants the Slack secret only through a policy that exists when slackSecretArn is set', () => {
     const policy = t.Resources.SlackSecretPolicy;
     expect(policy.Condition).toBe('HasSlackSecret');
     expect(condition(t, 'HasSlackSecret')).toBe(slackSecret() !== '');
-    expect(policy.Properties.Roles.map((ref: Json) => ref.Ref).sort()).toEqual([roleOf('guardduty'), roleOf('manualPlaybook')].sort());
+    expect(policy.Properties.Roles.map((ref: Json) => ref.Ref).sort()).toEqual(FUNCTION_NAMES.map(roleOf).sort());
     expect(resolve(t, fn('guardduty').Properties.Environment.Variables).SLACK_WEBHOOK_SECRET_ID).toBe(slackSecret() || undefined);
   });
 
@@ -229,53 +191,6 @@ describe('packaged CloudFormation template', () => {
     }
   });
 
-  it('routes GuardDuty Finding events about EKS to the guardduty function', () => {
-    const { EventPattern: pattern } = rule();
-    expect(pattern.source).toEqual(['aws.guardduty']);
-    expect(pattern['detail-type']).toEqual(['GuardDuty Finding']);
-    expect(pattern.$or).toEqual([
-      { detail: { resource: { resourceType: ['EKSCluster'] } } },
-      { detail: { resource: { eksClusterDetails: { name: [{ exists: true }] } } } },
-    ]);
-  });
-
-  it('matches exactly the sample findings the normalizer finds an EKS cluster in', () => {
-    const { EventPattern: pattern } = rule();
-    const samples = guardDutySamples();
-    expect(samples.length).toBeGreaterThan(5);
-    const verdicts = samples.map(({ file, event }) => ({ file, matched: matchesPattern(pattern, event), eks: normalizeEvent(event)[0].cluster !== undefined }));
-    expect(verdicts.filter((verdict) => verdict.matched !== verdict.eks)).toEqual([]);
-    expect(verdicts.some((verdict) => verdict.matched)).toBe(true);
-    expect(verdicts.some((verdict) => !verdict.matched)).toBe(true);
-  });
-
-  it('matches runtime findings that carry eksClusterDetails and nothing from other sources', () => {
-    const { EventPattern: pattern } = rule();
-    const eks = guardDutySamples().find(({ file }) => file === 'eks-privileged-container.json')!.event;
-    const runtime = { ...eks, detail: { ...eks.detail, resource: { ...eks.detail.resource, resourceType: 'Container' } } };
-    const noCluster = { ...runtime, detail: { ...runtime.detail, resource: { resourceType: 'Container' } } };
-    expect(matchesPattern(pattern, runtime)).toBe(true);
-    expect(matchesPattern(pattern, noCluster)).toBe(false);
-    expect(matchesPattern(pattern, { ...eks, source: 'aws.securityhub' })).toBe(false);
-    expect(matchesPattern(pattern, { ...eks, 'detail-type': 'GuardDuty Runtime Protection Health' })).toBe(false);
-  });
-
-  it('retries delivery and dead-letters what EventBridge cannot deliver', () => {
-    const properties = rule();
-    const ruleArn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${properties.Name}`;
-    const [target] = properties.Targets;
-    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
-    expect(resolve(t, target.DeadLetterConfig.Arn)).toBe('getatt:RuleDeadLetterQueue.Arn');
-    const statements = ofType(t, 'AWS::SQS::QueuePolicy')
-      .filter(([, policy]) => policy.Properties.Queues.some((queue: Json) => queue.Ref === 'RuleDeadLetterQueue'))
-      .flatMap(([, policy]) => resolve(t, policy.Properties.PolicyDocument.Statement));
-    expect(statements).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: 'getatt:RuleDeadLetterQueue.Arn', Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } } }),
-    ]);
-    const permissions = ofType(t, 'AWS::Lambda::Permission').map(([, permission]) => resolve(t, permission.Properties));
-    expect(permissions).toContainEqual({ Action: 'lambda:InvokeFunction', FunctionName: `getatt:${FUNCTIONS.guardduty}.Arn`, Principal: 'events.amazonaws.com', SourceArn: ruleArn });
-  });
-
   it.each(FUNCTION_NAMES)('sends failed async invocations of %s to an SQS queue', (name) => {
     const configs = ofType(t, 'AWS::Lambda::EventInvokeConfig').filter(([, config]) => config.Properties.FunctionName.Ref === FUNCTIONS[name]);
     expect(configs).toHaveLength(1);
@@ -298,18 +213,30 @@ describe('packaged CloudFormation template', () => {
       const variables = fn(name).Properties.Environment.Variables;
       expect(variables.NOTIFY_TOPIC_ARN).toEqual({ Ref: 'NotifyTopic' });
       expect(variables).not.toHaveProperty('SLACK_WEBHOOK_URL');
-      const env = { ...resolve(t, variables), NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic` };
+      const env = { ...resolve(t, variables), NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic`, RESPONDER_ROLE_ARNS: withRoleArns(resolve(t, variables.RESPONDER_ROLE_ARNS)) };
       expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'eks-responder', POWERTOOLS_LOG_LEVEL: expect.any(String) });
-      expect(loadConfig(env, 'lambda')).toMatchObject({ mode: 'notify', protectedNamespaces: ['kube-system'], allowedAccounts: [ACCOUNT], memberRole: undefined });
+      expect(loadConfig(env, 'lambda')).toMatchObject({
+        mode: 'notify',
+        protectedNamespaces: ['kube-system'],
+        allowedAccounts: [ACCOUNT],
+        memberRole: undefined,
+        controlPlaneRemediation: [],
+        allowedPublicCidrs: [],
+        adminPrincipalAllowList: [],
+        securityHubStatusWhenContained: 'NOTIFIED',
+        // Every function knows every function role, its own included: none answers another's calls.
+        responderRoleArns: FUNCTION_NAMES.map((other) => roleArnIn(t, roleOf(other))),
+      });
       // Without allowedAccounts the stack's own account only: never another account's findings.
       expect(resolve(t, variables.ALLOWED_ACCOUNTS)).toBe(ACCOUNT);
     }
   });
 
-  it('outputs the topic and the role ARNs an EKS access entry needs', () => {
+  it('outputs the topic, each function role (for EKS access entries) and all of them (for deploy/member-role.yml)', () => {
     expect(resolve(t, t.Outputs.NotifyTopicArn.Value)).toBe('ref:NotifyTopic');
-    expect(resolve(t, t.Outputs.GuarddutyRoleArn.Value)).toBe(`getatt:${roleOf('guardduty')}.Arn`);
-    expect(resolve(t, t.Outputs.ManualPlaybookRoleArn.Value)).toBe(`getatt:${roleOf('manualPlaybook')}.Arn`);
+    const outputs = { GuarddutyRoleArn: 'guardduty', SecurityhubRoleArn: 'securityhub', CloudtrailRoleArn: 'cloudtrail', ManualPlaybookRoleArn: 'manualPlaybook' } as const;
+    for (const [output, name] of Object.entries(outputs)) expect(resolve(t, t.Outputs[output].Value)).toBe(`getatt:${roleOf(name)}.Arn`);
+    expect(resolve(t, t.Outputs.FunctionRoleArns.Value)).toBe(FUNCTION_NAMES.map((name) => `getatt:${roleOf(name)}.Arn`).join(','));
   });
 });
 

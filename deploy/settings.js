@@ -1,0 +1,67 @@
+'use strict';
+
+/**
+ * The control-plane and Security Hub parameters, checked at package time so a typo fails the
+ * package rather than every invocation (shared/config.ts checks the environment again at start),
+ * and read by serverless.yml through `${file(./deploy/settings.js):...}`. An empty list leaves
+ * its variable unset, so the function's documented default (none) applies.
+ */
+const { isIPv4, isIPv6 } = require('node:net');
+
+/** shared/config.ts REMEDIATIONS and CONTAINED_STATUSES (test/deploy/deploy-files.test.ts keeps them equal). */
+const REMEDIATIONS = ['restrict-public-endpoint', 'restore-control-plane-logging', 'revoke-access-entry'];
+const CONTAINED_STATUSES = ['NOTIFIED', 'RESOLVED'];
+
+const NO_VALUE = { Ref: 'AWS::NoValue' };
+
+function list(value) {
+  return [
+    ...new Set(
+      String(value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+function isCidr(value) {
+  const [address, prefix, extra] = value.split('/');
+  if (extra !== undefined || !/^\d{1,3}$/.test(prefix ?? '')) return false;
+  if (isIPv4(address)) return Number(prefix) <= 32;
+  return isIPv6(address) && Number(prefix) <= 128;
+}
+
+/** A comma-separated parameter whose every item passes `valid`, joined again; unset when empty. */
+function checkedList(key, valid, expected) {
+  return async ({ resolveVariable }) => {
+    const value = await resolveVariable(`param:${key}`);
+    const items = list(value);
+    const bad = items.filter((item) => !valid(item));
+    if (bad.length) throw new Error(`${key} must be ${expected}, got ${JSON.stringify(bad[0])}`);
+    return items.length ? items.join(',') : NO_VALUE;
+  };
+}
+
+function oneOf(key, allowed) {
+  return async ({ resolveVariable }) => {
+    const value = String(await resolveVariable(`param:${key}`));
+    if (!allowed.includes(value)) throw new Error(`${key} must be ${allowed.join(' or ')}, got ${JSON.stringify(value)}`);
+    return value;
+  };
+}
+
+module.exports = {
+  REMEDIATIONS,
+  CONTAINED_STATUSES,
+  /** CONTROL_PLANE_REMEDIATION: remediations that act on their own in enforce mode. */
+  controlPlaneRemediation: checkedList('controlPlaneRemediation', (item) => REMEDIATIONS.includes(item), `comma-separated names among ${REMEDIATIONS.join(', ')}`),
+  /** ALLOWED_PUBLIC_CIDRS: what restrict-public-endpoint leaves open (none: the endpoint becomes private). */
+  allowedPublicCidrs: checkedList('allowedPublicCidrs', isCidr, 'comma-separated CIDRs such as 203.0.113.0/24'),
+  /** ADMIN_PRINCIPAL_ALLOW_LIST: principals that may hold admin access policies. */
+  adminPrincipalAllowList: checkedList('adminPrincipalAllowList', (item) => /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(item), 'comma-separated IAM role or user ARNs'),
+  /** SECURITYHUB_STATUS_WHEN_CONTAINED. */
+  securityHubStatusWhenContained: oneOf('securityHubStatusWhenContained', CONTAINED_STATUSES),
+  /** 'true' or 'false': whether the stack creates the Security Hub custom action (Security Hub must be enabled). */
+  securityHubCustomAction: oneOf('securityHubCustomAction', ['true', 'false']),
+};

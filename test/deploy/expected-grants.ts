@@ -1,0 +1,106 @@
+// What each function's role may do, derived from the code rather than from serverless.yml: the
+// playbooks the function's events can lead to (shared/policy, shared/playbooks/registry.ts), the
+// IAM actions those playbooks' actions declare, and the AWS calls around them (connecting to the
+// cluster and correlating, by each action's correlation need; notifying; the failure queue; logs).
+// The template tests compare every packaged role with it exactly.
+import type { CorrelationNeed } from '../../shared/playbooks/action';
+import { updateSecurityHubFinding } from '../../shared/playbooks/actions/update-securityhub-finding';
+import { NOTIFICATION_ACTIONS, PLAYBOOK_NAMES, containmentActionsOf, type PlaybookName } from '../../shared/playbooks/registry';
+import { REMEDIATION_FOR } from '../../shared/policy/control-plane-policy';
+import { PLAYBOOK_BY_TYPE } from '../../shared/policy/default-policy';
+import { ACCOUNT, REGION, type FunctionName } from './cloudformation';
+
+/** Findings (GuardDuty, Security Hub): decide() picks quarantine, a type's own playbook, or notify only. */
+const FINDING_PLAYBOOKS: PlaybookName[] = ['quarantine', ...Object.values(PLAYBOOK_BY_TYPE), 'notify'];
+/** Control-plane calls (CloudTrail): decideControlPlane() picks the remediation of a risk, or notify only. */
+const CONTROL_PLANE_PLAYBOOKS: PlaybookName[] = [...new Set(Object.values(REMEDIATION_FOR)), 'notify'];
+
+export interface FunctionScope {
+  playbooks: PlaybookName[];
+  /** Whether it handles findings about workloads: a bare notification about one still correlates it (shared/pipeline.ts). */
+  findings: boolean;
+  /** Where the Security Hub finding it notes lives: GuardDuty's copy in this region, or the region of the finding's product ARN. */
+  securityHub: 'none' | 'this region' | 'any region';
+}
+
+export const FUNCTION_SCOPES: Record<FunctionName, FunctionScope> = {
+  guardduty: { playbooks: FINDING_PLAYBOOKS, findings: true, securityHub: 'this region' },
+  securityhub: { playbooks: FINDING_PLAYBOOKS, findings: true, securityHub: 'any region' },
+  // CloudTrail findings carry no Security Hub finding to note.
+  cloudtrail: { playbooks: CONTROL_PLANE_PLAYBOOKS, findings: false, securityHub: 'none' },
+  manualPlaybook: { playbooks: PLAYBOOK_NAMES, findings: true, securityHub: 'any region' },
+};
+
+/** The AWS calls of correlation, by how far it goes (shared/adapters/cluster-connector.ts, eks.ts). */
+const CORRELATION_CALLS: Record<CorrelationNeed, string[]> = {
+  none: [],
+  // Connecting: endpoint and certificate authority.
+  cluster: ['eks:DescribeCluster'],
+  // Roles of the pods (EKS Pod Identity) and of the nodes (node groups).
+  workload: ['eks:DescribeCluster', 'eks:ListPodIdentityAssociations', 'eks:DescribePodIdentityAssociation', 'eks:ListNodegroups', 'eks:DescribeNodegroup'],
+};
+
+export function correlationNeeds(name: FunctionName): Set<CorrelationNeed> {
+  const scope = FUNCTION_SCOPES[name];
+  const needs = new Set(scope.playbooks.flatMap((playbook) => containmentActionsOf(playbook).map((action) => action.correlation)));
+  if (scope.findings) needs.add('workload');
+  return needs;
+}
+
+/** Whether the function connects to clusters, so needs an EKS access entry and the RBAC of deploy/rbac.yaml. */
+export const reachesKubernetes = (name: FunctionName): boolean => [...correlationNeeds(name)].some((need) => need !== 'none');
+
+/** Every IAM action the function calls. */
+export function expectedActions(name: FunctionName): Set<string> {
+  const scope = FUNCTION_SCOPES[name];
+  const notifications = NOTIFICATION_ACTIONS.filter((action) => action !== updateSecurityHubFinding || scope.securityHub !== 'none');
+  const actions = [...new Set(scope.playbooks.flatMap(containmentActionsOf)), ...notifications];
+  return new Set([...actions.flatMap((action) => action.permissions.iam), ...[...correlationNeeds(name)].flatMap((need) => CORRELATION_CALLS[need])]);
+}
+
+export interface Deployment {
+  /** clusterNames: '*' or the named clusters. */
+  clusters: string[];
+  workloadRolePath: string;
+  /** The resolved slackSecretArn ('' when unset: the statement exists, its policy is not deployed). */
+  slackSecret: string;
+}
+
+/** The resources each IAM action is granted on; an action missing here fails the test until someone says where it acts. */
+function resourcesOf(action: string, name: FunctionName, { clusters, workloadRolePath, slackSecret }: Deployment): string[] {
+  const eks = (resource: (cluster: string) => string) => clusters.map((cluster) => `arn:aws:eks:${REGION}:${ACCOUNT}:${resource(cluster)}`).sort();
+  const securityHubRegion = FUNCTION_SCOPES[name].securityHub === 'this region' ? REGION : '*';
+  const byAction: Record<string, string[]> = {
+    'eks:DescribeCluster': eks((cluster) => `cluster/${cluster}`),
+    'eks:ListPodIdentityAssociations': eks((cluster) => `cluster/${cluster}`),
+    'eks:ListNodegroups': eks((cluster) => `cluster/${cluster}`),
+    'eks:UpdateClusterConfig': eks((cluster) => `cluster/${cluster}`),
+    'eks:DescribePodIdentityAssociation': eks((cluster) => `podidentityassociation/${cluster}/*`),
+    'eks:DescribeNodegroup': eks((cluster) => `nodegroup/${cluster}/*/*`),
+    'eks:DescribeAccessEntry': eks((cluster) => `access-entry/${cluster}/*`),
+    'eks:ListAssociatedAccessPolicies': eks((cluster) => `access-entry/${cluster}/*`),
+    'eks:DisassociateAccessPolicy': eks((cluster) => `access-entry/${cluster}/*`),
+    'eks:DeleteAccessEntry': eks((cluster) => `access-entry/${cluster}/*`),
+    'iam:GetRolePolicy': [`arn:aws:iam::${ACCOUNT}:role${workloadRolePath}*`],
+    'iam:PutRolePolicy': [`arn:aws:iam::${ACCOUNT}:role${workloadRolePath}*`],
+    'securityhub:BatchUpdateFindings': [`arn:aws:securityhub:${securityHubRegion}:${ACCOUNT}:hub/default`],
+    'sns:Publish': ['ref:NotifyTopic'],
+    'secretsmanager:GetSecretValue': [slackSecret],
+  };
+  if (!byAction[action]) throw new Error(`${name} calls ${action}: say in test/deploy/expected-grants.ts which resources it acts on`);
+  return byAction[action];
+}
+
+/** Action -> resources for the function's role: its calls, plus what every function needs (topic key, failure queue, its logs). */
+export function expectedGrants(name: FunctionName, deployment: Deployment): Record<string, string[]> {
+  const logGroup = [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/eks-responder-dev-${name}:*:*`];
+  return {
+    ...Object.fromEntries([...expectedActions(name)].map((action) => [action, resourcesOf(action, name, deployment)])),
+    'kms:GenerateDataKey': ['getatt:NotifyTopicKey.Arn'],
+    'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
+    'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
+    'logs:CreateLogGroup': logGroup,
+    'logs:CreateLogStream': logGroup,
+    'logs:PutLogEvents': logGroup,
+  };
+}
