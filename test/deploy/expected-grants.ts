@@ -54,7 +54,7 @@ export const reachesKubernetes = (name: FunctionName): boolean => [...correlatio
 export function expectedActions(name: FunctionName): Set<string> {
   const scope = FUNCTION_SCOPES[name];
   const notifications = NOTIFICATION_ACTIONS.filter((action) => action !== updateSecurityHubFinding || scope.securityHub !== 'none');
-  const actions = [...new Set(scope.playbooks.flatMap(containmentActionsOf)), ...notifications];
+  const actions = [...new Set(scope.playbooks.flatMap((playbook) => containmentActionsOf(playbook))), ...notifications];
   return new Set([...actions.flatMap((action) => action.permissions.iam), ...[...correlationNeeds(name)].flatMap((need) => CORRELATION_CALLS[need])]);
 }
 
