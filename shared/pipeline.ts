@@ -9,7 +9,7 @@ import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets
 import { accountVerdict } from './policy/account-scope';
 import { decide, reviewWithTargets, type Verdict } from './policy/default-policy';
 import { policySettingsFor } from './policy/settings';
-import type { ActionContext, AnyAction, CorrelationNeed } from './playbooks/action';
+import type { ActionContext, ActionPhase, AnyAction, CorrelationNeed } from './playbooks/action';
 import { containmentActionsOf, NOTIFICATION_ACTIONS, type PlaybookName } from './playbooks/registry';
 import { runActions } from './playbooks/runner';
 import { incidentIdFor } from './sources/guardduty';
@@ -97,7 +97,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   }
 
   // 2. Correlate.
-  const actions = containmentActionsOf(verdict.playbook);
+  const actions = containmentActionsOf(verdict.playbook, deps.config);
   const need = correlationNeed(finding, actions);
   let targets = NO_TARGETS;
   let kube: KubernetesPort | undefined;
@@ -156,10 +156,13 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     allowProtected: options.allowProtected === true,
   };
   const gate = { mode: options.mode, decision: verdict.decision };
-  const containment = correlationFailures.length ? [] : await runActions(actions, context, gate);
+  // Contained when the containment phase ends (its actions run side by side), if it changed
+  // anything: evidence taken before it, or preservation after it, neither contains nor delays.
+  const containmentEnded = (phase: ActionPhase, records: ActionRecord[]) => {
+    if (phase === 'containment' && records.some((action) => action.status === 'done')) report.containedAt = (deps.now?.() ?? new Date()).toISOString();
+  };
+  const containment = correlationFailures.length ? [] : await runActions(actions, context, gate, containmentEnded);
   report.actions = [...correlationFailures, ...containment];
-  // Actions run side by side: the last one has ended when they all have.
-  if (containment.some((action) => action.status === 'done')) report.containedAt = (deps.now?.() ?? new Date()).toISOString();
 
   // 5. Notify, whatever happened above.
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);

@@ -78,10 +78,9 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     patchNode: (name, patch) => write([`node/${name}`], () => kube.patchNode(name, patch)),
     readBinding: (ref) => once(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, () => kube.readBinding(ref)),
     deleteBinding: (ref, expected) => write([`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`], () => kube.deleteBinding(ref, expected)),
-    patchPodMetadata: (namespace, name, patch) => {
-      memo.delete(`pod/${namespace}/${name}`);
-      return kube.patchPodMetadata(namespace, name, patch);
-    },
+    // Through `write`, like every write: the shared copy of the pod goes stale too, or a later
+    // read (isolate-pod's) would get the pod without these annotations and write them away.
+    patchPodMetadata: (namespace, name, patch) => write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.patchPodMetadata(namespace, name, patch)),
     // Already kept per connection by the adapter.
     servedGroupVersions: () => kube.servedGroupVersions(),
     getCustomObject: (resource, namespace, name) => kube.getCustomObject(resource, namespace, name),

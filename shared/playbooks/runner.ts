@@ -1,6 +1,6 @@
 import { describeError } from '../errors';
 import type { ActionRecord, Decision, Mode } from '../model';
-import { ACTION_PHASES, type ActionContext, type AnyAction } from './action';
+import { ACTION_PHASES, type ActionContext, type ActionPhase, type AnyAction } from './action';
 
 export interface Gate {
   mode: Mode;
@@ -50,13 +50,22 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
   );
 }
 
-/** Phase by phase (evidence, containment, preservation); the actions of one phase run side by side. */
-export async function runActions(actions: AnyAction[], context: ActionContext, gate: Gate): Promise<ActionRecord[]> {
+/**
+ * Phase by phase (evidence, containment, preservation); the actions of one phase run side by side.
+ * `phaseEnded` hears each phase's records as soon as it ends, before the next phase starts.
+ */
+export async function runActions(
+  actions: AnyAction[],
+  context: ActionContext,
+  gate: Gate,
+  phaseEnded?: (phase: ActionPhase, records: ActionRecord[]) => void,
+): Promise<ActionRecord[]> {
   const records: ActionRecord[] = [];
   for (const phase of ACTION_PHASES) {
     const inPhase = actions.filter((action) => (action.phase ?? 'containment') === phase);
-    const results = await Promise.all(inPhase.map((action) => runAction(action, context, gate)));
-    records.push(...results.flat());
+    const results = (await Promise.all(inPhase.map((action) => runAction(action, context, gate)))).flat();
+    phaseEnded?.(phase, results);
+    records.push(...results);
   }
   return records;
 }

@@ -1,11 +1,12 @@
 // The Lambda handlers' CloudWatch metrics, read back from the Embedded Metric Format lines
 // Powertools writes to standard output while the real handler runs against the sandbox.
+import { EVIDENCE_ANNOTATION } from '../../shared/markers';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/metrics';
 import type { IncidentReport } from '../../shared/model';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
 import { CLUSTER } from '../support/cluster-scenario';
-import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
+import { EVIDENCE_BUCKET, startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 
 type Handler = (event: unknown) => Promise<any>;
 
@@ -95,10 +96,18 @@ describe('handler metrics (EMF)', () => {
     const seconds = metrics.find((metric) => metric.name === 'TimeToContainSeconds')!.value as number;
     expect(seconds).toBeGreaterThanOrEqual(90);
     expect(seconds).toBeLessThan(120);
+    // No EVIDENCE_BUCKET in this environment and a plain cluster (no Cilium, Calico, Istio, Karpenter): those are skipped.
     expect(metrics.filter((metric) => metric.name === 'Actions').map(({ value, dimensions }) => ({ value, ...dimensions }))).toEqual([
+      { value: 1, service: METRICS_SERVICE, action: 'collect-evidence', status: 'skipped' },
       { value: 1, service: METRICS_SERVICE, action: 'isolate-pod', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'cordon-node', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'revoke-role-sessions', status: 'done' },
+      { value: 1, service: METRICS_SERVICE, action: 'cilium-deny', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'calico-deny', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'mesh-deny', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'protect-instance', status: 'done' },
+      { value: 1, service: METRICS_SERVICE, action: 'protect-from-disruption', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'protect-from-disruption', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'notify', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'update-securityhub-finding', status: 'done' },
     ]);
@@ -113,12 +122,35 @@ describe('handler metrics (EMF)', () => {
     const metrics = metricsIn(blobs);
     expect(metrics.map((metric) => metric.name)).not.toContain('TimeToContainSeconds');
     expect(metrics.filter((metric) => metric.name === 'Actions').map(({ value, dimensions }) => [dimensions.action, dimensions.status, value])).toEqual([
+      ['collect-evidence', 'skipped', 1],
       ['isolate-pod', 'planned', 1],
       ['cordon-node', 'planned', 1],
       ['revoke-role-sessions', 'planned', 1],
+      ['cilium-deny', 'skipped', 1],
+      ['calico-deny', 'skipped', 1],
+      ['mesh-deny', 'skipped', 1],
+      ['protect-instance', 'planned', 1],
+      ['protect-from-disruption', 'skipped', 1],
+      ['protect-from-disruption', 'planned', 1],
       ['notify', 'done', 1],
       ['update-securityhub-finding', 'done', 1],
     ]);
+  });
+
+  it('reports no time to contain when only evidence was taken, the workload being contained already', async () => {
+    Object.assign(process.env, { RESPONSE_MODE: 'enforce', EVIDENCE_BUCKET });
+    const handler = await coldStart('../../functions/guardduty');
+    await invokeCapturing(handler, recentFinding(60));
+    // The pod's pointer to its evidence removed (as the release does): the next run collects again and contains nothing.
+    const pod = sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')!;
+    sandbox.kube.seed({ ...pod, metadata: { ...pod.metadata, annotations: Object.fromEntries(Object.entries(pod.metadata.annotations).filter(([key]) => key !== EVIDENCE_ANNOTATION)) } });
+
+    const { result, blobs } = await invokeCapturing(handler, recentFinding(60));
+
+    const report = result as IncidentReport;
+    expect(report.actions.filter((action) => action.status === 'done').map((action) => action.action)).toEqual(['collect-evidence', 'notify', 'update-securityhub-finding']);
+    expect(report.containedAt).toBeUndefined();
+    expect(metricsIn(blobs).map((metric) => metric.name)).not.toContain('TimeToContainSeconds');
   });
 
   it('publishes the failed action before the handler raises for a retry', async () => {

@@ -99,9 +99,16 @@ describe('eks-responder replay --from-dlq', () => {
 
     expect(second.code).toBe(0);
     expect(second.results[0].reports[0].actions.map((action) => [action.action, action.status])).toEqual([
+      ['collect-evidence', 'skipped'],
       ['isolate-pod', 'skipped'],
       ['cordon-node', 'skipped'],
       ['revoke-role-sessions', 'done'],
+      ['cilium-deny', 'skipped'],
+      ['calico-deny', 'skipped'],
+      ['mesh-deny', 'skipped'],
+      ['protect-instance', 'skipped'],
+      ['protect-from-disruption', 'skipped'],
+      ['protect-from-disruption', 'skipped'],
       ['notify', 'done'],
       ['update-securityhub-finding', 'done'],
     ]);
@@ -117,7 +124,7 @@ describe('eks-responder replay --from-dlq', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^kept \\(plan\\) ${ids[0]} \\[lambda-destination, first failure: RetriesExhausted after 3 attempts: ActionFailedError: .*\\]: plan mode, nothing done: incident inc-[0-9a-f]+: respond \\(isolate-pod planned, cordon-node planned, revoke-role-sessions planned, notify planned, update-securityhub-finding planned\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`^kept \\(plan\\) ${ids[0]} \\[lambda-destination, first failure: RetriesExhausted after 3 attempts: ActionFailedError: .*\\]: plan mode, nothing done: incident inc-[0-9a-f]+: respond \\(collect-evidence planned, isolate-pod planned, cordon-node planned, revoke-role-sessions planned, cilium-deny skipped, calico-deny skipped, mesh-deny skipped, protect-instance planned, protect-from-disruption skipped, protect-from-disruption planned, notify planned, update-securityhub-finding planned\\)$`));
     expect(lines[1]).toMatch(new RegExp(`^kept \\(plan\\) ${ids[1]} \\[eventbridge-dead-letter\\]: plan mode`));
     expect(sandbox.kube.mutations()).toEqual([]);
     expect(sandbox.aws.mutations()).toEqual([]);
