@@ -45,4 +45,6 @@ module.exports = {
   serviceFunctions,
   /** Every function role, for policies that all of them need (the Slack secret). */
   roleRefs: async (context) => (await serviceFunctions(context)).map((fn) => ({ Ref: fn.roleId })),
+  /** The roles of the functions that collect evidence (the preserveEvidence grant), for the evidence bucket policy. */
+  evidenceRoleRefs: async (context) => (await serviceFunctions(context)).filter((fn) => fn.grants.includes('preserveEvidence')).map((fn) => ({ Ref: fn.roleId })),
 };

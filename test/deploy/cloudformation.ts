@@ -186,12 +186,20 @@ export function grantsOf(t: Template, roleId: string): Map<string, string[]> {
 
 /**
  * Actions AWS does not allow to be scoped to a resource, with the reason; only these may take
- * Resource '*'. Both are granted only with subnetIds/securityGroupIds (private-endpoint clusters).
+ * Resource '*'. The VPC ones are granted only with subnetIds/securityGroupIds (private-endpoint clusters).
  */
-export const UNSCOPABLE_ACTIONS = new Map<string, string>([
+export const VPC_UNSCOPABLE_ACTIONS = new Map<string, string>([
   ['ec2:DescribeNetworkInterfaces', "Lambda's VPC networking needs it; EC2 Describe calls support no resource-level permissions (the Lambda guide: it only works on Resource '*')"],
   ['ec2:DescribeSubnets', "Lambda's VPC networking (AWSLambdaVPCAccessExecutionRole) needs it; EC2 Describe calls support no resource-level permissions"],
 ]);
+const NO_RESOURCE_LEVEL = 'EC2 Describe calls support no resource-level permissions';
+/** The node instance behind a finding (protect-instance, snapshot-volumes): granted with the preserveEvidence grant. */
+export const INSTANCE_UNSCOPABLE_ACTIONS = new Map<string, string>([
+  ['ec2:DescribeInstances', `the instance behind a node and its volumes; ${NO_RESOURCE_LEVEL}`],
+  ['ec2:DescribeInstanceAttribute', `its termination and stop protection; ${NO_RESOURCE_LEVEL}`],
+  ['ec2:DescribeSnapshots', `the snapshots already taken for the incident; ${NO_RESOURCE_LEVEL}`],
+]);
+export const UNSCOPABLE_ACTIONS = new Map<string, string>([...VPC_UNSCOPABLE_ACTIONS, ...INSTANCE_UNSCOPABLE_ACTIONS]);
 
 /** Wildcard actions, NotAction/NotResource, empty resources, and Resource '*' outside UNSCOPABLE_ACTIONS, in every role's statements. */
 export function wildcardViolations(t: Template): string[] {

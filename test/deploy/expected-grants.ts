@@ -64,11 +64,16 @@ export interface Deployment {
   workloadRolePath: string;
   /** The resolved slackSecretArn ('' when unset: the statement exists, its policy is not deployed). */
   slackSecret: string;
+  /** evidenceBucket and evidenceKmsKeyArn ('' when unset: as slackSecret, their policy is not deployed). */
+  evidenceBucket: string;
+  evidenceKmsKey: string;
 }
 
 /** The resources each IAM action is granted on; an action missing here fails the test until someone says where it acts. */
-function resourcesOf(action: string, name: FunctionName, { clusters, workloadRolePath, slackSecret }: Deployment): string[] {
+function resourcesOf(action: string, name: FunctionName, { clusters, workloadRolePath, slackSecret, evidenceBucket, evidenceKmsKey }: Deployment): string[] {
   const eks = (resource: (cluster: string) => string) => clusters.map((cluster) => `arn:aws:eks:${REGION}:${ACCOUNT}:${resource(cluster)}`).sort();
+  const ec2 = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
+  const workloadRoles = [`arn:aws:iam::${ACCOUNT}:role${workloadRolePath}*`];
   const securityHubRegion = FUNCTION_SCOPES[name].securityHub === 'this region' ? REGION : '*';
   const byAction: Record<string, string[]> = {
     'eks:DescribeCluster': eks((cluster) => `cluster/${cluster}`),
@@ -81,8 +86,22 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
     'eks:ListAssociatedAccessPolicies': eks((cluster) => `access-entry/${cluster}/*`),
     'eks:DisassociateAccessPolicy': eks((cluster) => `access-entry/${cluster}/*`),
     'eks:DeleteAccessEntry': eks((cluster) => `access-entry/${cluster}/*`),
-    'iam:GetRolePolicy': [`arn:aws:iam::${ACCOUNT}:role${workloadRolePath}*`],
-    'iam:PutRolePolicy': [`arn:aws:iam::${ACCOUNT}:role${workloadRolePath}*`],
+    'iam:GetRolePolicy': workloadRoles,
+    'iam:PutRolePolicy': workloadRoles,
+    'iam:GetRole': workloadRoles,
+    'iam:ListRolePolicies': workloadRoles,
+    'iam:ListAttachedRolePolicies': workloadRoles,
+    // EC2 Describe calls take no resource (UNSCOPABLE_ACTIONS).
+    'ec2:DescribeInstances': ['*'],
+    'ec2:DescribeInstanceAttribute': ['*'],
+    'ec2:DescribeSnapshots': ['*'],
+    'ec2:ModifyInstanceAttribute': [ec2('instance/*')],
+    // Snapshots only while CreateSnapshot creates them (ec2:CreateAction condition).
+    'ec2:CreateTags': [ec2('instance/*'), ...(expectedActions(name).has('ec2:CreateSnapshot') ? [ec2('snapshot/*')] : [])],
+    'ec2:CreateSnapshot': [ec2('snapshot/*'), ec2('volume/*')],
+    's3:PutObject': [`arn:aws:s3:::${evidenceBucket}/*`],
+    // The evidence key; every function also has the topic key (expectedGrants).
+    'kms:GenerateDataKey': [evidenceKmsKey],
     'securityhub:BatchUpdateFindings': [`arn:aws:securityhub:${securityHubRegion}:${ACCOUNT}:hub/default`],
     'sns:Publish': ['ref:NotifyTopic'],
     'secretsmanager:GetSecretValue': [slackSecret],
@@ -94,9 +113,10 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
 /** Action -> resources for the function's role: its calls, plus what every function needs (topic key, failure queue, its logs). */
 export function expectedGrants(name: FunctionName, deployment: Deployment): Record<string, string[]> {
   const logGroup = [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/eks-responder-dev-${name}:*:*`];
+  const calls = Object.fromEntries([...expectedActions(name)].map((action) => [action, resourcesOf(action, name, deployment)]));
   return {
-    ...Object.fromEntries([...expectedActions(name)].map((action) => [action, resourcesOf(action, name, deployment)])),
-    'kms:GenerateDataKey': ['getatt:NotifyTopicKey.Arn'],
+    ...calls,
+    'kms:GenerateDataKey': [...(calls['kms:GenerateDataKey'] ?? []), 'getatt:NotifyTopicKey.Arn'].sort(),
     'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
     'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
     'logs:CreateLogGroup': logGroup,

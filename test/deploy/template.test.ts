@@ -8,7 +8,7 @@ import {
   FUNCTION_NAMES,
   FUNCTIONS,
   REGION,
-  UNSCOPABLE_ACTIONS,
+  VPC_UNSCOPABLE_ACTIONS,
   asList,
   condition,
   covers,
@@ -103,14 +103,14 @@ describe('packaged CloudFormation template', () => {
     }
   });
 
-  it('grants no wildcard action and no Resource "*" in any policy', () => {
+  it('grants no wildcard action and no Resource "*" in any policy but the EC2 Describe calls that take none', () => {
     expect(wildcardViolations(t)).toEqual([]);
-    expect(FUNCTION_NAMES.flatMap((name) => [...grantsOf(t, roleOf(name)).keys()]).filter((action) => UNSCOPABLE_ACTIONS.has(action))).toEqual([]);
+    expect(FUNCTION_NAMES.flatMap((name) => [...grantsOf(t, roleOf(name)).keys()]).filter((action) => VPC_UNSCOPABLE_ACTIONS.has(action))).toEqual([]);
   });
 
   it.each(FUNCTION_NAMES)('grants %s exactly the actions of the playbooks it can run, scoped', (name) => {
     const grants = grantsOf(t, roleOf(name));
-    const expected = expectedGrants(name, { clusters: ['*'], workloadRolePath: '/', slackSecret: slackSecret() });
+    const expected = expectedGrants(name, { clusters: ['*'], workloadRolePath: '/', slackSecret: slackSecret(), evidenceBucket: '', evidenceKmsKey: '' });
     expect([...grants.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [action, resources] of Object.entries(expected)) expect({ action, resources: grants.get(action) }).toEqual({ action, resources });
   });
@@ -124,6 +124,14 @@ describe('packaged CloudFormation template', () => {
     expect([...others].filter((action) => !expectedActions('manualPlaybook').has(action))).toEqual([]);
     expect(grantsOf(t, roleOf('guardduty')).get('securityhub:BatchUpdateFindings')).toEqual([`arn:aws:securityhub:${REGION}:${ACCOUNT}:hub/default`]);
     expect(grantsOf(t, roleOf('securityhub')).get('securityhub:BatchUpdateFindings')).toEqual([`arn:aws:securityhub:*:${ACCOUNT}:hub/default`]);
+  });
+
+  it('grants the evidence bucket and its key only through a policy that exists when evidenceBucket is set', () => {
+    expect(t.Resources.EvidenceBucketPolicy.Condition).toBe('HasEvidenceBucket');
+    expect(condition(t, 'HasEvidenceBucket')).toBe(false);
+    expect(condition(t, 'HasEvidenceKmsKey')).toBe(false);
+    const variables = resolve(t, fn('guardduty').Properties.Environment.Variables);
+    expect([variables.EVIDENCE_BUCKET, variables.EVIDENCE_KMS_KEY_ID]).toEqual([undefined, undefined]);
   });
 
   it('grants the Slack secret only through a policy that exists when slackSecretArn is set', () => {
