@@ -82,6 +82,8 @@ describe('deploy/rbac.yaml', () => {
     const expected = [
       ...['get', 'list', 'patch'].map((verb) => `/pods:${verb}`),
       ...['get', 'patch'].map((verb) => `/nodes:${verb}`),
+      '/pods/log:get',
+      '/events:list',
       ...['list', 'create', 'patch'].map((verb) => `networking.k8s.io/networkpolicies:${verb}`),
       ...['get', 'list'].map((verb) => `/serviceaccounts:${verb}`),
       ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => `apps/${resource}:get`),
