@@ -16,6 +16,8 @@ export interface ResponderConfig {
   kubeconfigPath?: string;
   /** Link base for the AWS console in notifications. */
   consoleBaseUrl: string;
+  /** SSM parameter holding the response policy (YAML); the built-in policy otherwise. */
+  policySsmParameter?: string;
 }
 
 const csv = (fallback: string) =>
@@ -36,6 +38,7 @@ const envSchema = z.object({
   PROTECTED_NAMESPACES: csv('kube-system'),
   KUBECONFIG: z.string().min(1).optional(),
   CONSOLE_BASE_URL: z.url().default('https://console.aws.amazon.com'),
+  POLICY_SSM_PARAMETER: z.string().regex(/^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name or ARN').optional(),
 });
 
 export type Runtime = 'lambda' | 'cli';
@@ -65,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     protectedNamespaces: values.PROTECTED_NAMESPACES,
     kubeconfigPath: values.KUBECONFIG,
     consoleBaseUrl: values.CONSOLE_BASE_URL.replace(/\/$/, ''),
+    policySsmParameter: values.POLICY_SSM_PARAMETER,
   };
 }

@@ -130,6 +130,8 @@ export interface IncidentReport {
   mode: Mode;
   decision: Decision;
   reason: string;
+  /** The response policy rule that decided (`default` when none matched); absent for manual invocations. */
+  policyRule?: string;
   targets: ReportTarget[];
   actions: ActionRecord[];
   notes: string[];

@@ -1,17 +1,19 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Adapters, KubernetesPort } from './adapters/ports';
+import type { Adapters } from './adapters/ports';
 import type { ResponderConfig } from './config';
-import { cacheReadsForInvocation } from './correlation/invocation-cache';
-import { resolveTargets } from './correlation/resolve-targets';
-import { CorrelationError, describeError } from './errors';
+import { correlateFinding, type Correlation } from './correlation/correlate-finding';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
-import { decide, reviewWithTargets, type Verdict } from './policy/default-policy';
-import type { ActionContext } from './playbooks/action';
+import { builtInPolicy, decide, reviewWithTargets, type Verdict } from './policy/default-policy';
+import { capMode } from './policy/evaluate';
+import { applyProtectedScopes } from './policy/protected-scopes';
+import type { PolicyProvider } from './policy/source';
+import type { ActionContext, AnyAction } from './playbooks/action';
 import { containmentActionsOf, NOTIFICATION_ACTIONS, type PlaybookName } from './playbooks/registry';
 import { runActions } from './playbooks/runner';
 import { incidentIdFor } from './sources/guardduty';
 
 export interface RespondOptions {
+  /** The deployment's mode (RESPONSE_MODE, or the CLI's --mode); a policy rule may lower it, never raise it. */
   mode: Mode;
   /** Set for manual invocations: run this playbook whatever the severity. */
   playbook?: PlaybookName;
@@ -23,9 +25,9 @@ export interface PipelineDeps {
   config: ResponderConfig;
   logger: Logger;
   now?: () => Date;
+  /** The response policy; the built-in one when absent. */
+  policy?: PolicyProvider;
 }
-
-const NO_TARGETS: Targets = { pods: [], nodes: [], roles: [], notes: [] };
 
 function reportTargets(targets: Targets): ReportTarget[] {
   const fromPods = targets.pods.map((pod) => ({
@@ -41,18 +43,47 @@ function reportTargets(targets: Targets): ReportTarget[] {
   return [...fromPods, ...nodesOnly];
 }
 
+/** Containment actions of the playbook, minus those the deciding rule opts out of (recorded as skipped). */
+function selectActions(verdict: Verdict): { actions: AnyAction[]; optedOut: ActionRecord[] } {
+  const all = containmentActionsOf(verdict.playbook);
+  const optedOut = all
+    .filter((action) => verdict.skipActions.includes(action.name))
+    .map((action): ActionRecord => ({ action: action.name, target: '-', status: 'skipped', detail: `opted out by policy rule ${verdict.rule}` }));
+  return { actions: all.filter((action) => !verdict.skipActions.includes(action.name)), optedOut };
+}
+
 /**
  * The one path every entry point takes (EventBridge handlers, manual Lambda, CLI):
- * 1. decide from the finding alone; 2. correlate with the cluster; 3. review the decision
+ * 1. decide with the response policy (correlating first when a rule needs the workload's
+ * labels); 2. correlate with the cluster and mark protected targets; 3. review the decision
  * with the targets; 4. run the playbook's actions; 5. notify with the report.
  */
 export async function respond(finding: Finding, options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport> {
   const now = deps.now?.() ?? new Date();
   const incidentId = incidentIdFor(finding.incidentKey);
   const logger = deps.logger.createChild({ persistentLogAttributes: { incidentId, findingId: finding.findingId } });
+  const policy = deps.policy ? await deps.policy() : builtInPolicy();
+
+  // Correlation runs at most once: for a rule that needs the workload's labels, or after the decision.
+  let correlation: Promise<Correlation> | undefined;
+  const correlate = () =>
+    (correlation ??= correlateFinding(finding, {
+      adapters: deps.adapters,
+      protectedNamespaces: deps.config.protectedNamespaces,
+      allowProtected: options.allowProtected === true,
+      logger,
+    }));
 
   // 1. Decide.
-  let verdict: Verdict = decide(finding, options.playbook);
+  let verdict = await decide(finding, {
+    policy,
+    manualPlaybook: options.playbook,
+    facts: {
+      clusterTags: () => deps.adapters.eks.clusterTags(finding.cluster?.name ?? '', finding.region),
+      workloadLabels: async () => (await correlate()).targets.pods.map((pod) => pod.labels),
+    },
+  });
+  const mode = capMode(options.mode, verdict.mode);
   const report: IncidentReport = {
     incidentId,
     incidentKey: finding.incidentKey,
@@ -64,53 +95,41 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     cluster: finding.cluster?.name ?? null,
     account: finding.account,
     region: finding.region,
-    mode: options.mode,
+    mode,
     decision: verdict.decision,
     reason: verdict.reason,
+    ...(verdict.rule ? { policyRule: verdict.rule } : {}),
     targets: [],
     actions: [],
     notes: [],
   };
   if (verdict.decision === 'ignore') {
-    logger.info('finding ignored', { reason: verdict.reason });
+    logger.info('finding ignored', { reason: verdict.reason, rule: verdict.rule });
     return report;
   }
 
-  // 2. Correlate.
-  let targets = NO_TARGETS;
-  let kube: KubernetesPort | undefined;
-  const correlationFailures: ActionRecord[] = [];
-  if (finding.cluster) {
-    try {
-      kube = cacheReadsForInvocation(await deps.adapters.connector.connect(finding.cluster.name, finding.region));
-      targets = await resolveTargets({
-        finding,
-        cluster: finding.cluster.name,
-        region: finding.region,
-        kube,
-        eks: deps.adapters.eks,
-        protectedNamespaces: deps.config.protectedNamespaces,
-        allowProtected: options.allowProtected === true,
-      });
-    } catch (error) {
-      // A cluster that does not exist (deleted, or a GuardDuty sample) will not appear on retry: note it.
-      const final = error instanceof CorrelationError && !error.retryable;
-      logger[final ? 'warn' : 'error']('correlation failed', { error: describeError(error), retryable: !final });
-      correlationFailures.push({ action: 'correlate', target: `cluster ${finding.cluster.name}`, status: final ? 'skipped' : 'failed', detail: describeError(error) });
-    }
-  }
+  // 2. Correlate, then mark what the policy protects.
+  const correlated = await correlate();
+  const { kube, failure } = correlated;
+  const targets = await applyProtectedScopes(correlated.targets, {
+    scopes: policy.protected,
+    extraNamespaces: deps.config.protectedNamespaces,
+    allowProtected: options.allowProtected === true,
+    kube,
+  });
 
   // 3. Review the decision now that the targets are known.
-  if (correlationFailures.length === 0) verdict = reviewWithTargets(verdict, targets);
-  else if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${correlationFailures[0].detail}` };
+  if (!failure) verdict = reviewWithTargets(verdict, targets);
+  else if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${failure.detail}` };
   Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets), notes: targets.notes });
-  logger.info('finding correlated', { decision: verdict.decision, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
+  logger.info('finding correlated', { decision: verdict.decision, rule: verdict.rule, mode, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.
   const context: ActionContext = { incidentId, finding, targets, kube, adapters: deps.adapters, config: deps.config, now, logger };
-  const gate = { mode: options.mode, decision: verdict.decision };
-  const containment = correlationFailures.length ? [] : await runActions(containmentActionsOf(verdict.playbook), context, gate);
-  report.actions = [...correlationFailures, ...containment];
+  const gate = { mode, decision: verdict.decision };
+  const { actions, optedOut } = selectActions(verdict);
+  const containment = failure ? [] : await runActions(actions, context, gate);
+  report.actions = [...(failure ? [failure] : []), ...containment, ...(failure ? [] : optedOut)];
 
   // 5. Notify, whatever happened above.
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);

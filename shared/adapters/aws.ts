@@ -1,4 +1,5 @@
 import {
+  DescribeClusterCommand,
   DescribeNodegroupCommand,
   DescribePodIdentityAssociationCommand,
   EKSClient,
@@ -56,6 +57,11 @@ export class SdkEks implements EksPort {
     for await (const page of paginateListNodegroups({ client }, { clusterName: cluster })) names.push(...(page.nodegroups ?? []));
     const described = await Promise.all(names.map((nodegroupName) => client.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName }))));
     return described.map((result) => result.nodegroup?.nodeRole).filter((role): role is string => Boolean(role));
+  }
+
+  async clusterTags(cluster: string, region: string): Promise<Record<string, string>> {
+    const { cluster: described } = await this.clients.get(region).send(new DescribeClusterCommand({ name: cluster }));
+    return { ...(described?.tags ?? {}) };
   }
 }
 

@@ -122,6 +122,8 @@ export interface EksPort {
   listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociation[]>;
   /** Role ARNs used by the cluster's managed node groups. */
   listNodegroupRoles(cluster: string, region: string): Promise<string[]>;
+  /** The cluster's tags, for policy rules that match on them. */
+  clusterTags(cluster: string, region: string): Promise<Record<string, string>>;
 }
 
 export interface IamPort {
@@ -151,4 +153,16 @@ export interface Adapters {
   sns: SnsPort;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
+}
+
+/** SSM Parameter Store, for configuration documents such as the response policy. */
+export interface ParameterPort {
+  /** The parameter's value (SecureString decrypted); undefined when it does not exist. */
+  getParameter(name: string): Promise<string | undefined>;
+}
+
+/** GuardDuty, read-only: recent findings for `policy simulate`. */
+export interface GuardDutyPort {
+  /** Every finding of every detector in the region updated at or after `since`, as the API returns it. */
+  findingsUpdatedSince(region: string, since: Date): Promise<unknown[]>;
 }

@@ -10,6 +10,10 @@ import { createLogger } from '../observability';
 import type { PipelineDeps } from '../pipeline';
 import { hasFailures } from '../pipeline';
 import { PLAYBOOK_NAMES, playbookNamed } from '../playbooks/registry';
+import { SdkParameters } from '../adapters/ssm';
+import type { GuardDutyPort } from '../adapters/ports';
+import { policyProvider } from '../policy/source';
+import { registerPolicyCommands } from './policy-commands';
 import { renderText } from '../report/render-text';
 import { parseJsonText, splitInput } from '../sources';
 
@@ -19,7 +23,7 @@ export interface CliIo {
   readStdin: () => string;
   env: NodeJS.ProcessEnv;
   /** Tests and the demo pass prepared adapters; by default the real ones are built from the environment. */
-  deps?: Partial<PipelineDeps>;
+  deps?: Partial<PipelineDeps> & { guardDuty?: GuardDutyPort };
 }
 
 export const EXIT_OK = 0;
@@ -31,6 +35,7 @@ interface CommonOptions {
   json?: boolean;
   kubeconfig?: string;
   verbose?: boolean;
+  policy?: string;
 }
 
 function readEventDocument(path: string, io: CliIo): unknown {
@@ -51,8 +56,11 @@ function buildDeps(options: CommonOptions, io: CliIo): PipelineDeps {
     logger: io.deps?.logger ?? createLogger({ logLevel: options.verbose ? 'DEBUG' : undefined, defaultLevel: 'WARN' }),
     adapters: io.deps?.adapters ?? createAdapters(config, { kubeconfigPath: options.kubeconfig }),
     now: io.deps?.now,
+    policy: io.deps?.policy ?? policyProvider({ file: options.policy, ssmParameter: config.policySsmParameter }, () => new SdkParameters()),
   };
 }
+
+const policyOption = () => new Option('--policy <file>', 'response policy YAML (default: POLICY_SSM_PARAMETER, else the built-in policy)');
 
 function print(reports: IncidentReport[], options: CommonOptions, io: CliIo): number {
   for (const report of reports) io.stdout(options.json ? JSON.stringify(report) : `${renderText(report)}\n`);
@@ -73,12 +81,15 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .description('Run the EventBridge handler path on an event (file, or - for standard input); also accepts `aws guardduty get-findings` output')
     .requiredOption('--event <file>', 'EventBridge event JSON, or - for standard input')
     .addOption(modeOption())
+    .addOption(policyOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
     .option('--json', 'print one JSON report per event')
     .option('--verbose', 'log to standard error')
     .action(async (options: CommonOptions & { event: string }) => {
       const events = splitInput(readEventDocument(options.event, io));
       const deps = buildDeps(options, io);
+      // A bad policy stops the run before any event is handled.
+      await deps.policy?.();
       const reports: IncidentReport[] = [];
       for (const event of events) reports.push(await handleEvent(event, { mode: options.mode }, deps));
       setExit(print(reports, options, io));
@@ -93,8 +104,9 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--namespace <namespace>', 'namespace of the pod')
     .option('--pod <name>', 'pod name')
     .option('--reason <text>', 'why, for the report and notifications')
-    .option('--allow-protected', 'act even on protected namespaces')
+    .option('--allow-protected', 'act even on protected namespaces, workloads and nodes')
     .addOption(modeOption())
+    .addOption(policyOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
     .option('--json', 'print one JSON report per event')
     .option('--verbose', 'log to standard error')
@@ -104,6 +116,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
       if (options.event && podFlags.some(Boolean)) throw new BadInputError('give either --event or --cluster/--namespace/--pod, not both');
       if (!options.event && !podFlags.every(Boolean)) throw new BadInputError('give --event, or all of --cluster, --namespace and --pod');
       const deps = buildDeps(options, io);
+      await deps.policy?.();
       const request = {
         playbook,
         mode: options.mode,
@@ -113,6 +126,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
       };
       setExit(print(await runManualPlaybook(request, options.mode, deps), options, io));
     });
+
+  registerPolicyCommands(cli, { io, setExit, readEventDocument: (path) => readEventDocument(path, io) });
   return cli;
 }
 

@@ -29,3 +29,6 @@ export function containmentActionsOf(playbook: PlaybookName): AnyAction[] {
 }
 
 export const NOTIFICATION_ACTIONS: readonly AnyAction[] = [notify];
+
+/** Playbooks a policy rule may choose for automatic responses. */
+export const AUTOMATIC_PLAYBOOK_NAMES: readonly PlaybookName[] = ['quarantine', 'isolate-pod', 'cordon-node', 'revoke-role-sessions', 'notify'];

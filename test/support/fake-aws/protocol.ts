@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export type AwsServiceName = 'eks' | 'iam' | 'sns' | 'sts' | 'secretsmanager' | 'securityhub' | 'guardduty';
+export type AwsServiceName = 'eks' | 'iam' | 'sns' | 'sts' | 'secretsmanager' | 'securityhub' | 'guardduty' | 'ssm';
 export type ServiceName = AwsServiceName | 'slack' | 'unknown';
 export type Protocol = 'rest-json' | 'json' | 'query';
 

@@ -3,13 +3,14 @@
  * protocol. All services can share one endpoint URL, so the service is told apart by protocol:
  *
  *  - `/slack/...`                          -> Slack incoming-webhook sink
- *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager)
+ *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager, SSM)
  *  - form body / `?Action=` query string   -> AWS query (IAM, SNS, STS), service from the SigV4
  *                                             credential scope, else from the Action name
  *  - anything else                         -> REST-JSON (EKS, Security Hub, GuardDuty), service from
  *                                             the credential scope, else from the path
  */
 import { eksRoutes } from './eks';
+import { guardDutyRoutes } from './guardduty';
 import { IAM_XML_NAMESPACE, iamOperations } from './iam';
 import {
   AwsError,
@@ -35,6 +36,7 @@ import {
 import { secretsManagerOperations } from './secretsmanager';
 import { securityHubRoutes } from './securityhub';
 import { SNS_XML_NAMESPACE, snsOperations } from './sns';
+import { ssmOperations } from './ssm';
 import type { FakeAwsState } from './state';
 import { STS_XML_NAMESPACE, stsOperations } from './sts';
 
@@ -63,12 +65,13 @@ const QUERY_SERVICES: Record<'iam' | 'sns' | 'sts', { xmlNamespace: string; oper
 
 const JSON_RPC_SERVICES: Record<string, { service: AwsServiceName; operations: Record<string, RpcOperation<FakeAwsState>> }> = {
   secretsmanager: { service: 'secretsmanager', operations: secretsManagerOperations },
+  AmazonSSM: { service: 'ssm', operations: ssmOperations },
 };
 
 const REST_SERVICES: Record<'eks' | 'securityhub' | 'guardduty', RestRoute<FakeAwsState>[]> = {
   eks: eksRoutes,
   securityhub: securityHubRoutes,
-  guardduty: [],
+  guardduty: guardDutyRoutes,
 };
 
 const SLACK_PATH_PREFIX = '/slack/';

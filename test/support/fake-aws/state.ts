@@ -154,6 +154,10 @@ export class FakeAwsState {
   readonly secrets = new Map<string, SecretState>();
   readonly unprocessedFindings = new Map<string, UnprocessedFinding>();
   readonly issuedCredentials: IssuedCredentials[] = [];
+  /** GuardDuty detector id -> finding id -> finding (wire shape, camelCase). */
+  readonly guardDutyDetectors = new Map<string, Map<string, Record<string, unknown>>>();
+  /** SSM parameter name -> parameter. */
+  readonly parameters = new Map<string, { name: string; type: 'String' | 'SecureString'; value: string }>();
   callerIdentity: CallerIdentity;
 
   constructor(
