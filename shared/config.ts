@@ -18,6 +18,10 @@ export interface ResponderConfig {
   consoleBaseUrl: string;
   /** SSM parameter holding the response policy (YAML); the built-in policy otherwise. */
   policySsmParameter?: string;
+  /** DynamoDB table of incidents, their timelines, per-target claims and circuit-breaker counters. */
+  incidentTable?: string;
+  /** DynamoDB table for Powertools idempotency (duplicate deliveries). */
+  idempotencyTable?: string;
 }
 
 const csv = (fallback: string) =>
@@ -38,6 +42,8 @@ const envSchema = z.object({
   PROTECTED_NAMESPACES: csv('kube-system'),
   KUBECONFIG: z.string().min(1).optional(),
   CONSOLE_BASE_URL: z.url().default('https://console.aws.amazon.com'),
+  INCIDENT_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
+  IDEMPOTENCY_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
   POLICY_SSM_PARAMETER: z.string().regex(/^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name or ARN').optional(),
 });
 
@@ -69,5 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     kubeconfigPath: values.KUBECONFIG,
     consoleBaseUrl: values.CONSOLE_BASE_URL.replace(/\/$/, ''),
     policySsmParameter: values.POLICY_SSM_PARAMETER,
+    incidentTable: values.INCIDENT_TABLE,
+    idempotencyTable: values.IDEMPOTENCY_TABLE,
   };
 }

@@ -19,5 +19,23 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     : config.slackWebhookSecretId
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
-  return { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), slack };
+  return { connector, eks: new SdkEks(eks), iam: new SdkIam(), sns: new SdkSns(), slack, ...tableAdapters(config) };
+}
+
+/**
+ * The DynamoDB-backed adapters, loaded only when their tables are configured: a deployment
+ * without them does not pay for the DynamoDB client and Powertools idempotency at cold start.
+ */
+function tableAdapters(config: ResponderConfig): Pick<Adapters, 'claims' | 'dedup'> {
+  const adapters: Pick<Adapters, 'claims' | 'dedup'> = {};
+  if (config.incidentTable) {
+    const { documentClient } = require('./adapters/dynamodb') as typeof import('./adapters/dynamodb');
+    const { DynamoTargetClaims } = require('./adapters/dynamodb-claims') as typeof import('./adapters/dynamodb-claims');
+    adapters.claims = new DynamoTargetClaims(documentClient(), config.incidentTable);
+  }
+  if (config.idempotencyTable) {
+    const { PowertoolsDeliveryDedup } = require('./adapters/delivery-dedup') as typeof import('./adapters/delivery-dedup');
+    adapters.dedup = new PowertoolsDeliveryDedup(config.idempotencyTable);
+  }
+  return adapters;
 }

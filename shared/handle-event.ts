@@ -1,17 +1,58 @@
 import { ActionFailedError, BadInputError } from './errors';
-import type { IncidentReport } from './model';
+import type { Finding, IncidentReport } from './model';
 import { hasFailures, respond, type PipelineDeps, type RespondOptions } from './pipeline';
 import { normalizeEvent } from './sources';
+
+export interface HandleOptions extends RespondOptions {
+  /** The Lambda context's remaining time: how long this invocation holds a delivery before a duplicate may take over. */
+  remainingTimeMs?: () => number;
+}
+
+/**
+ * What makes two deliveries the same: the incident, its severity and its workload, and the mode
+ * they were handled in. A re-published finding with a higher severity or a new workload, or the
+ * same finding after the deployment switched to enforce, is handled again (and may escalate);
+ * the per-target claims and markers keep what was already done from being done twice.
+ */
+export function deliveryKey(finding: Finding, options: RespondOptions): Record<string, unknown> {
+  return {
+    incidentKey: finding.incidentKey,
+    severity: finding.severity,
+    workload: finding.workload ?? null,
+    user: finding.kubernetesUser?.username ?? null,
+    mode: options.mode,
+  };
+}
+
+/** The stored report of the first delivery, every action marked as skipped: nothing was done or sent this time. */
+function asDuplicate(report: IncidentReport): IncidentReport {
+  const handled = `already handled (incident ${report.incidentId})`;
+  return {
+    ...report,
+    reason: `duplicate delivery, ${handled}: ${report.reason}`,
+    actions: report.actions.map((action) => ({ action: action.action, target: action.target, status: 'skipped', detail: `${handled}: was ${action.status}: ${action.detail}` })),
+    notes: [...report.notes, 'duplicate delivery: nothing changed and nothing sent; the actions are those of the first delivery'],
+  };
+}
 
 /**
  * One EventBridge event through the pipeline, as every Lambda trigger and `eks-responder
  * respond` run it. Bad input throws BadInputError (never retried); a failed action throws a
  * retryable ActionFailedError after the report and notifications are out, so the platform
- * retries (actions are idempotent) and the failure destination keeps the event.
+ * retries (actions are idempotent) and the failure destination keeps the event. With
+ * IDEMPOTENCY_TABLE, a duplicate delivery returns the first one's report without acting; a
+ * duplicate arriving while the first is still running throws a retryable ConcurrentDeliveryError.
  */
-export async function handleEvent(event: unknown, options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport> {
+export async function handleEvent(event: unknown, options: HandleOptions, deps: PipelineDeps): Promise<IncidentReport> {
   const finding = normalizeEvent(event);
-  return respond(finding, options, deps);
+  const dedup = deps.adapters.dedup;
+  if (!dedup) return respond(finding, options, deps);
+  const { result, duplicate } = await dedup.once(deliveryKey(finding, options), () => respond(finding, options, deps), {
+    // A failed action must be retried: that report is not the delivery's answer.
+    store: (report) => !hasFailures(report),
+    remainingTimeMs: options.remainingTimeMs?.(),
+  });
+  return duplicate ? asDuplicate(result) : result;
 }
 
 export function raiseOnFailure(report: IncidentReport): IncidentReport {

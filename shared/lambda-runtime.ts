@@ -1,10 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type ResponderConfig } from './config';
-import { SdkParameters } from './adapters/ssm';
 import { createAdapters } from './dependencies';
 import { createLogger } from './observability';
 import type { PipelineDeps } from './pipeline';
-import { policyProvider } from './policy/source';
+import { policyProvider, ssmParameters } from './policy/source';
 
 let runtime: (PipelineDeps & { config: ResponderConfig; logger: Logger }) | undefined;
 
@@ -15,7 +14,7 @@ let runtime: (PipelineDeps & { config: ResponderConfig; logger: Logger }) | unde
 export function lambdaRuntime(): PipelineDeps {
   if (!runtime) {
     const config = loadConfig(process.env, 'lambda');
-    const policy = policyProvider({ ssmParameter: config.policySsmParameter }, () => new SdkParameters());
+    const policy = policyProvider({ ssmParameter: config.policySsmParameter }, ssmParameters);
     runtime = { config, logger: createLogger(), adapters: createAdapters(config), policy };
   }
   return runtime;

@@ -7,7 +7,8 @@ import { builtInPolicy, decide, reviewWithTargets, type Verdict } from './policy
 import { capMode } from './policy/evaluate';
 import { applyProtectedScopes } from './policy/protected-scopes';
 import type { PolicyProvider } from './policy/source';
-import type { ActionContext, AnyAction } from './playbooks/action';
+import type { ActionContext, AnyAction, ApplyGuard } from './playbooks/action';
+import { targetClaimsGuard } from './playbooks/guards/target-claims';
 import { containmentActionsOf, NOTIFICATION_ACTIONS, type PlaybookName } from './playbooks/registry';
 import { runActions } from './playbooks/runner';
 import { incidentIdFor } from './sources/guardduty';
@@ -125,7 +126,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   logger.info('finding correlated', { decision: verdict.decision, rule: verdict.rule, mode, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.
-  const context: ActionContext = { incidentId, finding, targets, kube, adapters: deps.adapters, config: deps.config, now, logger };
+  const guards: ApplyGuard[] = deps.adapters.claims ? [targetClaimsGuard(deps.adapters.claims)] : [];
+  const context: ActionContext = { incidentId, finding, targets, kube, adapters: deps.adapters, config: deps.config, now, logger, guards };
   const gate = { mode, decision: verdict.decision };
   const { actions, optedOut } = selectActions(verdict);
   const containment = failure ? [] : await runActions(actions, context, gate);

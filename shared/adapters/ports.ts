@@ -153,6 +153,10 @@ export interface Adapters {
   sns: SnsPort;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
+  /** Per-target claims; undefined without INCIDENT_TABLE (the markers on the objects still prevent repeats). */
+  claims?: TargetClaimPort;
+  /** Duplicate-delivery detection; undefined without IDEMPOTENCY_TABLE. */
+  dedup?: DeliveryDedupPort;
 }
 
 /** SSM Parameter Store, for configuration documents such as the response policy. */
@@ -165,4 +169,37 @@ export interface ParameterPort {
 export interface GuardDutyPort {
   /** Every finding of every detector in the region updated at or after `since`, as the API returns it. */
   findingsUpdatedSince(region: string, since: Date): Promise<unknown[]>;
+}
+
+/** One containment of one target in one incident: `isolate-pod` of `pod web/api-1` in `inc-…`. */
+export interface TargetKey {
+  incidentId: string;
+  action: string;
+  target: string;
+}
+
+export type ClaimOutcome =
+  | { claimed: true; token: string }
+  | { claimed: false; state: 'done' | 'in-progress'; since: string; detail?: string };
+
+/**
+ * Per-target records shared by every invocation (DynamoDB), so concurrent duplicates of one
+ * incident never act twice on one target. A claim is taken right before acting and settled
+ * after: kept as `done` when the action changed something, released otherwise.
+ */
+export interface TargetClaimPort {
+  claim(key: TargetKey, now: Date): Promise<ClaimOutcome>;
+  settle(key: TargetKey, token: string, result: { status: 'done' | 'skipped' | 'failed'; detail: string }, now: Date): Promise<void>;
+}
+
+/**
+ * Drops duplicate deliveries of one finding (EventBridge at-least-once, GuardDuty re-publishing
+ * an unchanged finding): the first runs `work`, a later one gets the stored report back.
+ */
+export interface DeliveryDedupPort {
+  /**
+   * Throws `ConcurrentDeliveryError` while another invocation handles the same key. A result
+   * `store` refuses (a report with a failed action) is returned but not kept, so a retry runs again.
+   */
+  once<T extends object>(key: Record<string, unknown>, work: () => Promise<T>, options: { store: (result: T) => boolean; remainingTimeMs?: number }): Promise<{ result: T; duplicate: boolean }>;
 }

@@ -10,9 +10,8 @@ import { createLogger } from '../observability';
 import type { PipelineDeps } from '../pipeline';
 import { hasFailures } from '../pipeline';
 import { PLAYBOOK_NAMES, playbookNamed } from '../playbooks/registry';
-import { SdkParameters } from '../adapters/ssm';
 import type { GuardDutyPort } from '../adapters/ports';
-import { policyProvider } from '../policy/source';
+import { policyProvider, ssmParameters } from '../policy/source';
 import { registerPolicyCommands } from './policy-commands';
 import { renderText } from '../report/render-text';
 import { parseJsonText, splitInput } from '../sources';
@@ -56,7 +55,7 @@ function buildDeps(options: CommonOptions, io: CliIo): PipelineDeps {
     logger: io.deps?.logger ?? createLogger({ logLevel: options.verbose ? 'DEBUG' : undefined, defaultLevel: 'WARN' }),
     adapters: io.deps?.adapters ?? createAdapters(config, { kubeconfigPath: options.kubeconfig }),
     now: io.deps?.now,
-    policy: io.deps?.policy ?? policyProvider({ file: options.policy, ssmParameter: config.policySsmParameter }, () => new SdkParameters()),
+    policy: io.deps?.policy ?? policyProvider({ file: options.policy, ssmParameter: config.policySsmParameter }, ssmParameters),
   };
 }
 

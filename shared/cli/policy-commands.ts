@@ -1,14 +1,13 @@
 import { Option, type Command } from 'commander';
 import { SdkGuardDuty } from '../adapters/guardduty';
 import type { GuardDutyPort } from '../adapters/ports';
-import { SdkParameters } from '../adapters/ssm';
 import { loadConfig } from '../config';
 import { BadInputError } from '../errors';
 import { MODES, type Mode } from '../model';
 import { loadPolicyFile } from '../policy/load';
 import type { ResponsePolicy } from '../policy/schema';
 import { policyOutcome, simulatePolicy, type PolicyOutcome } from '../policy/simulate';
-import { policyProvider } from '../policy/source';
+import { policyProvider, ssmParameters } from '../policy/source';
 import { normalizeEvent, splitInput } from '../sources';
 import { parseDuration } from './duration';
 
@@ -23,7 +22,7 @@ export interface PolicyCommandContext {
 export async function commandPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Promise<{ policy: ResponsePolicy; origin: string }> {
   const { policySsmParameter } = loadConfig(env, 'cli');
   const origin = file ?? (policySsmParameter ? `ssm:${policySsmParameter}` : 'built-in policy');
-  return { policy: await policyProvider({ file, ssmParameter: policySsmParameter }, () => new SdkParameters())(), origin };
+  return { policy: await policyProvider({ file, ssmParameter: policySsmParameter }, ssmParameters)(), origin };
 }
 
 const pad = (text: string, width: number) => text.padEnd(width);

@@ -24,6 +24,19 @@ export interface ActionContext {
   logger: Logger;
   /** The report so far; notification actions send it. */
   report?: IncidentReport;
+  /** Checks the runner passes before applying a change (per-target claims, circuit breaker), in order. */
+  guards?: ApplyGuard[];
+}
+
+/** What a guard says just before a change: go ahead (and hear how it ended), or skip with the reason. */
+export type GuardEntry = { skip: string } | { exit: (record: ActionRecord) => Promise<void> };
+
+/**
+ * A check around `apply`, shared across invocations (a DynamoDB table): it may refuse (the
+ * target is already handled, a limit is reached) or admit and then learn the outcome.
+ */
+export interface ApplyGuard {
+  enter(action: AnyAction, target: string, context: ActionContext): Promise<GuardEntry>;
 }
 
 /** What `plan` found: nothing to do (with the reason), or one change ready to apply. */

@@ -6,6 +6,12 @@ import type { ResponsePolicy } from './schema';
 
 export type PolicyProvider = () => Promise<ResponsePolicy>;
 
+/** The SSM client is loaded only when a policy parameter is configured, sparing every other cold start. */
+export function ssmParameters(): ParameterPort {
+  const { SdkParameters } = require('../adapters/ssm') as typeof import('../adapters/ssm');
+  return new SdkParameters();
+}
+
 export interface PolicySource {
   /** CLI `--policy FILE`. */
   file?: string;
