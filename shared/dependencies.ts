@@ -26,12 +26,15 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
  * The DynamoDB-backed adapters, loaded only when their tables are configured: a deployment
  * without them does not pay for the DynamoDB client and Powertools idempotency at cold start.
  */
-function tableAdapters(config: ResponderConfig): Pick<Adapters, 'claims' | 'dedup'> {
-  const adapters: Pick<Adapters, 'claims' | 'dedup'> = {};
+function tableAdapters(config: ResponderConfig): Pick<Adapters, 'claims' | 'dedup' | 'breaker'> {
+  const adapters: Pick<Adapters, 'claims' | 'dedup' | 'breaker'> = {};
   if (config.incidentTable) {
     const { documentClient } = require('./adapters/dynamodb') as typeof import('./adapters/dynamodb');
     const { DynamoTargetClaims } = require('./adapters/dynamodb-claims') as typeof import('./adapters/dynamodb-claims');
-    adapters.claims = new DynamoTargetClaims(documentClient(), config.incidentTable);
+    const { DynamoBreakerCounters } = require('./adapters/dynamodb-breaker') as typeof import('./adapters/dynamodb-breaker');
+    const client = documentClient();
+    adapters.claims = new DynamoTargetClaims(client, config.incidentTable);
+    adapters.breaker = new DynamoBreakerCounters(client, config.incidentTable);
   }
   if (config.idempotencyTable) {
     const { PowertoolsDeliveryDedup } = require('./adapters/delivery-dedup') as typeof import('./adapters/delivery-dedup');

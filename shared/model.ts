@@ -135,4 +135,6 @@ export interface IncidentReport {
   targets: ReportTarget[];
   actions: ActionRecord[];
   notes: string[];
+  /** Set when a person must look now (the circuit breaker held containment back); notifications say so first. */
+  urgent?: string;
 }

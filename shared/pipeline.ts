@@ -4,6 +4,7 @@ import type { ResponderConfig } from './config';
 import { correlateFinding, type Correlation } from './correlation/correlate-finding';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
 import { builtInPolicy, decide, reviewWithTargets, type Verdict } from './policy/default-policy';
+import { circuitBreakerGuard, CIRCUIT_OPEN } from './policy/circuit-breaker';
 import { capMode } from './policy/evaluate';
 import { applyProtectedScopes } from './policy/protected-scopes';
 import type { PolicyProvider } from './policy/source';
@@ -126,12 +127,21 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   logger.info('finding correlated', { decision: verdict.decision, rule: verdict.rule, mode, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.
-  const guards: ApplyGuard[] = deps.adapters.claims ? [targetClaimsGuard(deps.adapters.claims)] : [];
+  // Claims first: a target already handled never takes a circuit-breaker slot.
+  const guards: ApplyGuard[] = [
+    ...(deps.adapters.claims ? [targetClaimsGuard(deps.adapters.claims)] : []),
+    circuitBreakerGuard({ limits: policy.limits, cluster: finding.cluster?.name ?? '-', counters: deps.adapters.breaker, kube, now }),
+  ];
   const context: ActionContext = { incidentId, finding, targets, kube, adapters: deps.adapters, config: deps.config, now, logger, guards };
   const gate = { mode, decision: verdict.decision };
   const { actions, optedOut } = selectActions(verdict);
   const containment = failure ? [] : await runActions(actions, context, gate);
   report.actions = [...(failure ? [failure] : []), ...containment, ...(failure ? [] : optedOut)];
+  const held = containment.filter((record) => record.detail.startsWith(CIRCUIT_OPEN));
+  if (held.length) {
+    report.urgent = `circuit breaker open: ${held.length} containment action${held.length > 1 ? 's' : ''} held back (${held.map((record) => `${record.action} ${record.target}`).join(', ')}); a person must decide`;
+    logger.error('circuit breaker open', { held: held.map((record) => `${record.action} ${record.target}: ${record.detail}`) });
+  }
 
   // 5. Notify, whatever happened above.
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);

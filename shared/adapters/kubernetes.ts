@@ -220,6 +220,11 @@ export class ClientNodeKubernetes implements KubernetesPort {
     return node && toNode(node);
   }
 
+  async listNodes(): Promise<KubeNode[]> {
+    const list = await this.call('list nodes', () => this.core.listNode());
+    return list.items.map(toNode);
+  }
+
   async replacePodLabels(
     namespace: string,
     name: string,

@@ -93,6 +93,8 @@ export interface KubernetesPort {
   readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined>;
   listServiceAccounts(): Promise<KubeServiceAccount[]>;
   readNode(name: string): Promise<KubeNode | undefined>;
+  /** Every node of the cluster (the circuit breaker counts schedulable and cordoned ones). */
+  listNodes(): Promise<KubeNode[]>;
   /**
    * Replaces the pod's labels and annotations (pass the complete new maps) in one JSON patch
    * that first tests the labels are still `expectedLabels`: a pod relabelled since it was read
@@ -157,6 +159,8 @@ export interface Adapters {
   claims?: TargetClaimPort;
   /** Duplicate-delivery detection; undefined without IDEMPOTENCY_TABLE. */
   dedup?: DeliveryDedupPort;
+  /** Circuit-breaker counters shared by every invocation; undefined without INCIDENT_TABLE. */
+  breaker?: BreakerCounterPort;
 }
 
 /** SSM Parameter Store, for configuration documents such as the response policy. */
@@ -202,4 +206,22 @@ export interface DeliveryDedupPort {
    * `store` refuses (a report with a failed action) is returned but not kept, so a retry runs again.
    */
   once<T extends object>(key: Record<string, unknown>, work: () => Promise<T>, options: { store: (result: T) => boolean; remainingTimeMs?: number }): Promise<{ result: T; duplicate: boolean }>;
+}
+
+/** A counter of distinct objects acted on, per cluster, per kind, per time window. */
+export interface BreakerScope {
+  cluster: string;
+  kind: 'pods' | 'nodes' | 'roles';
+  /** Start of the fixed window, ISO 8601. */
+  window: string;
+}
+
+/**
+ * Circuit-breaker counters (DynamoDB, atomic conditional updates): a member is admitted when it
+ * is already counted or the count is below `max`; concurrent invocations can never admit more.
+ */
+export interface BreakerCounterPort {
+  admit(scope: BreakerScope, member: string, max: number, expiresAt: Date): Promise<{ admitted: boolean; count: number }>;
+  /** Takes a member back out (its action changed nothing). */
+  release(scope: BreakerScope, member: string): Promise<void>;
 }

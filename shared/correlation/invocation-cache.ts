@@ -24,6 +24,7 @@ export function cacheReadsForInvocation(kube: KubernetesPort): KubernetesPort {
     readServiceAccount: (namespace, name) => once(`sa/${namespace}/${name}`, () => kube.readServiceAccount(namespace, name)),
     listServiceAccounts: () => once('sa-list', () => kube.listServiceAccounts()),
     readNode: (name) => once(`node/${name}`, () => kube.readNode(name)),
+    listNodes: () => once('node-list', () => kube.listNodes()),
     replacePodLabels: (namespace, name, change) => {
       memo.delete(`pod/${namespace}/${name}`);
       return kube.replacePodLabels(namespace, name, change);
@@ -39,6 +40,7 @@ export function cacheReadsForInvocation(kube: KubernetesPort): KubernetesPort {
     },
     patchNode: (name, patch) => {
       memo.delete(`node/${name}`);
+      memo.delete('node-list');
       return kube.patchNode(name, patch);
     },
   };

@@ -72,7 +72,7 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
         const plan = await action.plan(context, target);
         if ('skip' in plan) return record('skipped', plan.skip);
         if (!permission.apply) return record('planned', `would ${plan.summary} (${permission.why})`, plan.before);
-        const passed = await passGuards(action, label, context, (detail) => record('skipped', detail, plan.before));
+        const passed = await passGuards(action, label, context, (detail) => record('skipped', detail));
         if ('skip' in passed) return passed.skip;
         exits = passed.exits;
         const result = await action.apply(context, target, plan.change);

@@ -86,10 +86,40 @@ const protectedSchema = z
   })
   .default({ namespaces: [], workloadLabels: {}, nodeLabels: {} });
 
+/** `30m`, `1h`, `24h`, `7d`, in milliseconds. */
+const duration = z
+  .string()
+  .regex(/^[1-9]\d*[mhd]$/, 'a duration such as 30m, 1h or 1d')
+  .transform((text) => Number(text.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[text.slice(-1) as 'm' | 'h' | 'd']);
+
+/** Safe defaults: a runaway (a DaemonSet finding, a flood of findings) stops well before it hurts the cluster. */
+export const DEFAULT_LIMITS = {
+  window: '1h',
+  podsIsolated: 20,
+  nodesCordoned: 3,
+  nodesCordonedFraction: 0.5,
+  minSchedulableNodes: 1,
+  roleRevocations: 3,
+} as const;
+
+const count = z.number().int().min(0);
+
+const limitsSchema = z
+  .strictObject({
+    window: duration.prefault(DEFAULT_LIMITS.window),
+    podsIsolated: count.default(DEFAULT_LIMITS.podsIsolated),
+    nodesCordoned: count.default(DEFAULT_LIMITS.nodesCordoned),
+    nodesCordonedFraction: z.number().min(0).max(1).default(DEFAULT_LIMITS.nodesCordonedFraction),
+    minSchedulableNodes: count.default(DEFAULT_LIMITS.minSchedulableNodes),
+    roleRevocations: count.default(DEFAULT_LIMITS.roleRevocations),
+  })
+  .prefault({});
+
 export const policySchema = z
   .strictObject({
     version: z.literal(1),
     protected: protectedSchema,
+    limits: limitsSchema,
     rules: z.array(ruleSchema).default([]),
     default: defaultRuleSchema,
   })
@@ -105,4 +135,5 @@ export type ResponsePolicy = z.infer<typeof policySchema>;
 export type PolicyRule = ResponsePolicy['rules'][number];
 export type DefaultRule = ResponsePolicy['default'];
 export type ProtectedScopes = ResponsePolicy['protected'];
+export type BlastRadiusLimits = ResponsePolicy['limits'];
 export type LabelMatch = z.infer<typeof labelMatch>;

@@ -17,6 +17,7 @@ function describeTarget(target: IncidentReport['targets'][number]): string {
 /** The human-readable report: CLI output, SNS e-mail body. */
 export function renderText(report: IncidentReport): string {
   const lines = [
+    ...(report.urgent ? [`URGENT: ${report.urgent}`] : []),
     `Incident ${report.incidentId} (${report.mode} mode)`,
     `  Finding   ${report.findingType}, severity ${report.severity} ${severityLabel(report.severity)}, ${report.source} ${report.findingId}`,
     `  Title     ${report.title}`,

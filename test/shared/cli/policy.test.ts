@@ -190,6 +190,21 @@ default:
       expect(sandbox.kube.mutations()).toEqual([]);
     });
 
+    it('holds containment back past a limit within one run, even without a table', async () => {
+      const path = policyFile('version: 1\nlimits: {podsIsolated: 2}\ndefault:\n  decision: respond\n  playbook: isolate-pod\n');
+      const event = argocdFinding({ severity: 8, workload: { Name: 'frontend', Type: 'deployments', Namespace: 'web' } });
+
+      const result = await run(['respond', '--event', '-', '--policy', path, '--mode', 'enforce', '--json'], event);
+
+      const isolations = result.reports[0].actions.filter((action) => action.action === 'isolate-pod');
+      expect(isolations.map((action) => action.status).sort()).toEqual(['done', 'done', 'skipped']);
+      expect(isolations.find((action) => action.status === 'skipped')?.detail).toBe('circuit-open: 2 pods isolated in cluster guardduty-blueprint by this invocation (limit 2 per 1h)');
+      expect(result.reports[0].urgent).toMatch(/^circuit breaker open: 1 containment action held back \(isolate-pod pod web\/frontend-/);
+      expect(String(sandbox.aws.callsTo('sns', 'Publish')[0].params.Message)).toMatch(/^URGENT: circuit breaker open/);
+      expect(String(sandbox.aws.callsTo('sns', 'Publish')[0].params.Subject)).toMatch(/^\[URGENT\] \[respond\]/);
+      expect(JSON.stringify(sandbox.aws.slackMessages()[0])).toContain(':rotating_light: *circuit breaker open');
+    });
+
     it('refuses to run with a bad policy, before any call', async () => {
       const path = policyFile('version: 1\ndefault:\n  decision: respond\n  skipActions: [delete-cluster]\n');
 

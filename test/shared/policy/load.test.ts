@@ -14,6 +14,7 @@ describe('policy loading', () => {
     expect(policy).toEqual({
       version: 1,
       protected: { namespaces: [], workloadLabels: {}, nodeLabels: {} },
+      limits: { window: 3_600_000, podsIsolated: 20, nodesCordoned: 3, nodesCordonedFraction: 0.5, minSchedulableNodes: 1, roleRevocations: 3 },
       rules: [],
       default: { decision: 'ignore', playbook: 'quarantine', skipActions: [] },
     });
@@ -45,6 +46,8 @@ describe('policy loading', () => {
     ['an account that is not an id', withRule('    decision: respond\n    match:\n      account: 1234'), 'p.yaml:6: rules[0].match.account: expected string, received number (or a list of them)'],
     ['a rule name with spaces', 'version: 1\nrules:\n  - name: Big Rule\n    decision: respond\ndefault:\n  decision: ignore\n', 'p.yaml:3: rules[0].name: a kebab-case name (lower-case letters, digits, -)'],
     ['a namespace list written as one string', 'version: 1\nprotected:\n  namespaces: kube-system\ndefault:\n  decision: ignore\n', 'p.yaml:3: protected.namespaces: expected array, received string'],
+    ['a window that is not a duration', 'version: 1\nlimits:\n  window: 1w\ndefault:\n  decision: ignore\n', 'p.yaml:3: limits.window: a duration such as 30m, 1h or 1d'],
+    ['a fraction above one', 'version: 1\nlimits:\n  nodesCordonedFraction: 1.5\ndefault:\n  decision: ignore\n', 'p.yaml:3: limits.nodesCordonedFraction: Too big: expected number to be <=1'],
     ['a document that is not a map', 'hello\n', 'p.yaml:1: (top level): expected object, received string'],
   ])('rejects %s naming the line and the key', (_case, text, message) => {
     let error: unknown;
