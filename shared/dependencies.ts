@@ -26,15 +26,19 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
  * The DynamoDB-backed adapters, loaded only when their tables are configured: a deployment
  * without them does not pay for the DynamoDB client and Powertools idempotency at cold start.
  */
-function tableAdapters(config: ResponderConfig): Pick<Adapters, 'claims' | 'dedup' | 'breaker'> {
-  const adapters: Pick<Adapters, 'claims' | 'dedup' | 'breaker'> = {};
+type TableAdapters = Pick<Adapters, 'claims' | 'dedup' | 'breaker' | 'incidentLog'>;
+
+function tableAdapters(config: ResponderConfig): TableAdapters {
+  const adapters: TableAdapters = {};
   if (config.incidentTable) {
     const { documentClient } = require('./adapters/dynamodb') as typeof import('./adapters/dynamodb');
     const { DynamoTargetClaims } = require('./adapters/dynamodb-claims') as typeof import('./adapters/dynamodb-claims');
     const { DynamoBreakerCounters } = require('./adapters/dynamodb-breaker') as typeof import('./adapters/dynamodb-breaker');
+    const { DynamoIncidentLog } = require('./adapters/dynamodb-incidents') as typeof import('./adapters/dynamodb-incidents');
     const client = documentClient();
     adapters.claims = new DynamoTargetClaims(client, config.incidentTable);
     adapters.breaker = new DynamoBreakerCounters(client, config.incidentTable);
+    adapters.incidentLog = new DynamoIncidentLog(client, config.incidentTable);
   }
   if (config.idempotencyTable) {
     const { PowertoolsDeliveryDedup } = require('./adapters/delivery-dedup') as typeof import('./adapters/delivery-dedup');

@@ -1,4 +1,4 @@
-import { ActionFailedError, BadInputError } from './errors';
+import { ActionFailedError, BadInputError, describeError } from './errors';
 import type { Finding, IncidentReport } from './model';
 import { hasFailures, respond, type PipelineDeps, type RespondOptions } from './pipeline';
 import { normalizeEvent } from './sources';
@@ -52,7 +52,13 @@ export async function handleEvent(event: unknown, options: HandleOptions, deps: 
     store: (report) => !hasFailures(report),
     remainingTimeMs: options.remainingTimeMs?.(),
   });
-  return duplicate ? asDuplicate(result) : result;
+  if (!duplicate) return result;
+  const report = asDuplicate({ ...result, source: finding.source, findingId: finding.findingId });
+  // Still on record: who sent it again (a Security Hub copy, a re-publication) and when.
+  await deps.adapters.incidentLog?.record(report, deps.now?.() ?? new Date(), { duplicate: true }).catch((error: unknown) => {
+    deps.logger.error('duplicate delivery not recorded', { incidentId: report.incidentId, error: describeError(error) });
+  });
+  return report;
 }
 
 export function raiseOnFailure(report: IncidentReport): IncidentReport {

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Adapters } from './adapters/ports';
 import type { ResponderConfig } from './config';
 import { correlateFinding, type Correlation } from './correlation/correlate-finding';
+import { describeError } from './errors';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
 import { builtInPolicy, decide, reviewWithTargets, type Verdict } from './policy/default-policy';
 import { circuitBreakerGuard, CIRCUIT_OPEN } from './policy/circuit-breaker';
@@ -58,7 +59,7 @@ function selectActions(verdict: Verdict): { actions: AnyAction[]; optedOut: Acti
  * The one path every entry point takes (EventBridge handlers, manual Lambda, CLI):
  * 1. decide with the response policy (correlating first when a rule needs the workload's
  * labels); 2. correlate with the cluster and mark protected targets; 3. review the decision
- * with the targets; 4. run the playbook's actions; 5. notify with the report.
+ * with the targets; 4. run the playbook's actions; 5. notify with the report; 6. record it.
  */
 export async function respond(finding: Finding, options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport> {
   const now = deps.now?.() ?? new Date();
@@ -146,8 +147,27 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   // 5. Notify, whatever happened above.
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);
   report.actions.push(...notifications);
+
+  // 6. Record, for the audit trail and for release.
+  await recordIncident(report, deps, now, logger);
   logger.info('incident handled', { actions: report.actions.map((action) => `${action.action}:${action.status}`) });
   return report;
+}
+
+/**
+ * Appends the report to the incident log. A record that cannot be written is a failed action:
+ * the invocation is retried (every action is idempotent) until the trail is complete.
+ */
+async function recordIncident(report: IncidentReport, deps: PipelineDeps, now: Date, logger: Logger): Promise<void> {
+  const log = deps.adapters.incidentLog;
+  if (!log) return;
+  const started = Date.now();
+  try {
+    await log.record(report, now);
+  } catch (error) {
+    logger.error('incident not recorded', { error: describeError(error) });
+    report.actions.push({ action: 'record', target: 'incident table', status: 'failed', detail: describeError(error), durationMs: Date.now() - started });
+  }
 }
 
 export function hasFailures(report: IncidentReport): boolean {

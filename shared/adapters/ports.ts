@@ -3,6 +3,9 @@
  * import an SDK or client library; everything else speaks these types.
  */
 import type { WorkloadKind } from '../model';
+import type { BreakerCounterPort, DeliveryDedupPort, IncidentLogPort, TargetClaimPort } from './table-ports';
+
+export * from './table-ports';
 
 export interface KubeOwnerReference {
   kind: string;
@@ -161,6 +164,8 @@ export interface Adapters {
   dedup?: DeliveryDedupPort;
   /** Circuit-breaker counters shared by every invocation; undefined without INCIDENT_TABLE. */
   breaker?: BreakerCounterPort;
+  /** The audit trail; undefined without INCIDENT_TABLE. */
+  incidentLog?: IncidentLogPort;
 }
 
 /** SSM Parameter Store, for configuration documents such as the response policy. */
@@ -173,55 +178,4 @@ export interface ParameterPort {
 export interface GuardDutyPort {
   /** Every finding of every detector in the region updated at or after `since`, as the API returns it. */
   findingsUpdatedSince(region: string, since: Date): Promise<unknown[]>;
-}
-
-/** One containment of one target in one incident: `isolate-pod` of `pod web/api-1` in `inc-…`. */
-export interface TargetKey {
-  incidentId: string;
-  action: string;
-  target: string;
-}
-
-export type ClaimOutcome =
-  | { claimed: true; token: string }
-  | { claimed: false; state: 'done' | 'in-progress'; since: string; detail?: string };
-
-/**
- * Per-target records shared by every invocation (DynamoDB), so concurrent duplicates of one
- * incident never act twice on one target. A claim is taken right before acting and settled
- * after: kept as `done` when the action changed something, released otherwise.
- */
-export interface TargetClaimPort {
-  claim(key: TargetKey, now: Date): Promise<ClaimOutcome>;
-  settle(key: TargetKey, token: string, result: { status: 'done' | 'skipped' | 'failed'; detail: string }, now: Date): Promise<void>;
-}
-
-/**
- * Drops duplicate deliveries of one finding (EventBridge at-least-once, GuardDuty re-publishing
- * an unchanged finding): the first runs `work`, a later one gets the stored report back.
- */
-export interface DeliveryDedupPort {
-  /**
-   * Throws `ConcurrentDeliveryError` while another invocation handles the same key. A result
-   * `store` refuses (a report with a failed action) is returned but not kept, so a retry runs again.
-   */
-  once<T extends object>(key: Record<string, unknown>, work: () => Promise<T>, options: { store: (result: T) => boolean; remainingTimeMs?: number }): Promise<{ result: T; duplicate: boolean }>;
-}
-
-/** A counter of distinct objects acted on, per cluster, per kind, per time window. */
-export interface BreakerScope {
-  cluster: string;
-  kind: 'pods' | 'nodes' | 'roles';
-  /** Start of the fixed window, ISO 8601. */
-  window: string;
-}
-
-/**
- * Circuit-breaker counters (DynamoDB, atomic conditional updates): a member is admitted when it
- * is already counted or the count is below `max`; concurrent invocations can never admit more.
- */
-export interface BreakerCounterPort {
-  admit(scope: BreakerScope, member: string, max: number, expiresAt: Date): Promise<{ admitted: boolean; count: number }>;
-  /** Takes a member back out (its action changed nothing). */
-  release(scope: BreakerScope, member: string): Promise<void>;
 }

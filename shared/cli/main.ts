@@ -12,6 +12,7 @@ import { hasFailures } from '../pipeline';
 import { PLAYBOOK_NAMES, playbookNamed } from '../playbooks/registry';
 import type { GuardDutyPort } from '../adapters/ports';
 import { policyProvider, ssmParameters } from '../policy/source';
+import { registerIncidentCommands } from './incident-commands';
 import { registerPolicyCommands } from './policy-commands';
 import { renderText } from '../report/render-text';
 import { parseJsonText, splitInput } from '../sources';
@@ -127,6 +128,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     });
 
   registerPolicyCommands(cli, { io, setExit, readEventDocument: (path) => readEventDocument(path, io) });
+  registerIncidentCommands(cli, { io, setExit });
   return cli;
 }
 

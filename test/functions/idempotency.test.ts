@@ -40,6 +40,13 @@ function mutationCounts(sandbox: Sandbox): Record<string, number> {
 
 const ONE_QUARANTINE = { 'create networkpolicies': 1, 'patch pods': 1, 'patch networkpolicies': 1, 'patch nodes': 1, 'iam PutRolePolicy': 1 };
 
+/** The incident log the handlers write, read back through the same adapter. */
+const incidentLog = () => {
+  const log = createAdapters(loadConfig(process.env, 'cli')).incidentLog;
+  if (!log) throw new Error('INCIDENT_TABLE is not set');
+  return log;
+};
+
 const event = (severity = 8, id?: string) => asEventBridgeEvent(argocdFinding({ severity, id }));
 const containment = (report: IncidentReport) => report.actions.filter((action) => action.action !== 'notify');
 
@@ -82,6 +89,10 @@ describe('duplicate deliveries', () => {
     }
     expect(mutationCounts(sandbox)).toEqual(ONE_QUARANTINE);
     expect(sandbox.aws.notifications()).toHaveLength(2);
+    // Every delivery is on record, the duplicates as such.
+    const record = await incidentLog().get(first.incidentId);
+    expect(record?.deliveries).toBe(3);
+    expect(record?.timeline.filter((entry) => entry.kind === 'delivery').map((entry) => entry.duplicate ?? false)).toEqual([false, true, true]);
   });
 
   it('with the tables: concurrent identical deliveries make exactly one set of changes', async () => {
@@ -142,5 +153,6 @@ describe('duplicate deliveries', () => {
 
     expect(a.incidentId).toBe(b.incidentId);
     expect(mutationCounts(sandbox)).toEqual(ONE_QUARANTINE);
+    expect(await incidentLog().get(a.incidentId)).toMatchObject({ sources: ['guardduty', 'securityhub'], deliveries: 2, findingIds: [copy.findingId, direct.findingId].sort() });
   });
 });

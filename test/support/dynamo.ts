@@ -55,7 +55,11 @@ export async function startDynamo(): Promise<LocalDynamo> {
     },
     async stop() {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // SDK clients keep connections alive; drop them so close() does not wait for their idle timeout.
+        (server as Server & { closeAllConnections(): void }).closeAllConnections();
+      });
     },
   };
 }
