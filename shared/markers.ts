@@ -24,3 +24,8 @@ export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
 export function quarantinePolicyName(incidentId: string): string {
   return `eks-responder-quarantine-${incidentId}`;
 }
+
+/** The Sid of the revocation statement: the role itself records which incident revoked its sessions. */
+export function revocationSid(incidentId: string): string {
+  return `EksResponder${incidentId.replace(/[^A-Za-z0-9]/g, '')}`;
+}

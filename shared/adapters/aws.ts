@@ -8,7 +8,7 @@ import {
   paginateListNodegroups,
   paginateListPodIdentityAssociations,
 } from '@aws-sdk/client-eks';
-import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { EksPort, IamPort, NotificationMessage, PodIdentityAssociation, SnsPort } from './ports';
 
@@ -86,6 +86,22 @@ export class SdkIam implements IamPort {
 
   async putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void> {
     await this.client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document }));
+  }
+
+  async deleteRoleInlinePolicy(roleName: string, policyName: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity') return false;
+      throw error;
+    }
+  }
+
+  async roleMaxSessionDuration(roleName: string): Promise<number> {
+    const { Role } = await this.client.send(new GetRoleCommand({ RoleName: roleName }));
+    // IAM's default when the role does not say: one hour.
+    return Role?.MaxSessionDuration ?? 3600;
   }
 }
 

@@ -67,8 +67,9 @@ export class DynamoIncidentLog implements IncidentLogPort {
         TableName: this.table,
         Key: { pk: partition(report.incidentId), sk: META },
         UpdateExpression: [
-          'SET kind = :kind, incidentId = :id, incidentKey = :key, #cluster = :cluster, account = :account, #region = :region',
-          'findingType = :type, title = :title, severity = :severity, lastSeen = :now, decision = :decision, #mode = :mode, reason = :reason',
+          // What the incident is comes from its first delivery; what was last done, from the latest (a release included).
+          'SET kind = :kind, incidentId = :id, incidentKey = if_not_exists(incidentKey, :key), #cluster = :cluster, account = :account, #region = :region',
+          'findingType = if_not_exists(findingType, :type), title = if_not_exists(title, :title), severity = :severity, lastSeen = :now, decision = :decision, #mode = :mode, reason = :reason',
           'firstSeen = if_not_exists(firstSeen, :now), expiresAt = :ttl',
           ...(report.policyRule ? ['policyRule = :rule'] : []),
           ...(report.urgent ? ['urgent = :urgent'] : []),

@@ -108,7 +108,10 @@ export interface KubernetesPort {
   /** Returns false when a policy of that name already exists. */
   createNetworkPolicy(policy: KubeNetworkPolicy): Promise<boolean>;
   patchNetworkPolicy(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<void>;
-  patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean }): Promise<KubeNode>;
+  /** Returns false when the policy no longer exists. */
+  deleteNetworkPolicy(namespace: string, name: string): Promise<boolean>;
+  /** `unschedulable: null` removes the field, restoring a node that never had it. */
+  patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean | null }): Promise<KubeNode>;
 }
 
 /** Connects to the cluster a finding names. Implementations cache connections across warm invocations. */
@@ -134,6 +137,10 @@ export interface EksPort {
 export interface IamPort {
   getRoleInlinePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void>;
+  /** Returns false when the policy no longer exists. */
+  deleteRoleInlinePolicy(roleName: string, policyName: string): Promise<boolean>;
+  /** The longest session the role grants, in seconds (IAM GetRole). */
+  roleMaxSessionDuration(roleName: string): Promise<number>;
 }
 
 export interface NotificationMessage {

@@ -60,6 +60,31 @@ function buildDeps(options: CommonOptions, io: CliIo): PipelineDeps {
   };
 }
 
+interface PlaybookOptions {
+  event?: string;
+  incident?: string;
+  cluster?: string;
+  namespace?: string;
+  pod?: string;
+  reason?: string;
+  allowProtected?: boolean;
+  restoreRoleSessions?: boolean;
+}
+
+/** What a playbook runs on: an event's findings, one pod, or (release) an incident; exactly one. */
+function playbookSubject(playbook: string, options: PlaybookOptions, io: CliIo): Record<string, unknown> {
+  const release = playbook === 'release';
+  if (!release && (options.incident || options.restoreRoleSessions)) throw new BadInputError('--incident and --restore-role-sessions are for the release playbook');
+  const podFlags = [options.namespace, options.pod];
+  const given = [options.event, options.incident, podFlags.some(Boolean) ? 'pod' : undefined].filter(Boolean).length;
+  const one = release ? '--event, --incident, or --cluster/--namespace/--pod' : '--event or --cluster/--namespace/--pod';
+  if (given > 1 || (options.event && options.cluster)) throw new BadInputError(`give one of ${one}, not several`);
+  if (options.event) return { event: readEventDocument(options.event, io) };
+  if (options.incident) return { incident: options.incident, ...(options.cluster ? { cluster: options.cluster } : {}) };
+  if (![options.cluster, ...podFlags].every(Boolean)) throw new BadInputError(`give ${release ? '--event, --incident, or' : '--event, or'} all of --cluster, --namespace and --pod`);
+  return { target: { cluster: options.cluster, namespace: options.namespace, pod: options.pod } };
+}
+
 const policyOption = () => new Option('--policy <file>', 'response policy YAML (default: POLICY_SSM_PARAMETER, else the built-in policy)');
 
 function print(reports: IncidentReport[], options: CommonOptions, io: CliIo): number {
@@ -97,24 +122,24 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
 
   cli
     .command('playbook')
-    .description('Run a playbook by hand on the finding(s) of an event, or on one pod')
+    .description('Run a playbook by hand on the finding(s) of an event, or on one pod; `release` also takes an incident id')
     .argument('<name>', `playbook: ${PLAYBOOK_NAMES.join(', ')}`)
     .option('--event <file>', 'EventBridge event JSON (or get-findings output), or - for standard input')
-    .option('--cluster <name>', 'EKS cluster of the pod')
+    .option('--incident <id>', 'release only: the incident to release (its cluster comes from INCIDENT_TABLE, or --cluster)')
+    .option('--cluster <name>', 'EKS cluster of the pod (or of the incident)')
     .option('--namespace <namespace>', 'namespace of the pod')
     .option('--pod <name>', 'pod name')
     .option('--reason <text>', 'why, for the report and notifications')
     .option('--allow-protected', 'act even on protected namespaces, workloads and nodes')
+    .option('--restore-role-sessions', "release only: lift the session revocation, once the role's maximum session duration has passed")
     .addOption(modeOption())
     .addOption(policyOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
     .option('--json', 'print one JSON report per event')
     .option('--verbose', 'log to standard error')
-    .action(async (name: string, options: CommonOptions & { event?: string; cluster?: string; namespace?: string; pod?: string; reason?: string; allowProtected?: boolean }) => {
+    .action(async (name: string, options: CommonOptions & PlaybookOptions) => {
       const playbook = playbookNamed(name);
-      const podFlags = [options.cluster, options.namespace, options.pod];
-      if (options.event && podFlags.some(Boolean)) throw new BadInputError('give either --event or --cluster/--namespace/--pod, not both');
-      if (!options.event && !podFlags.every(Boolean)) throw new BadInputError('give --event, or all of --cluster, --namespace and --pod');
+      const subject = playbookSubject(playbook, options, io);
       const deps = buildDeps(options, io);
       await deps.policy?.();
       const request = {
@@ -122,7 +147,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
         mode: options.mode,
         reason: options.reason,
         allowProtected: options.allowProtected === true,
-        ...(options.event ? { event: readEventDocument(options.event, io) } : { target: { cluster: options.cluster, namespace: options.namespace, pod: options.pod } }),
+        ...(playbook === 'release' ? { restoreRoleSessions: options.restoreRoleSessions === true } : {}),
+        ...subject,
       };
       setExit(print(await runManualPlaybook(request, options.mode, deps), options, io));
     });

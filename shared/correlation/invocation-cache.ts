@@ -38,6 +38,10 @@ export function cacheReadsForInvocation(kube: KubernetesPort): KubernetesPort {
       memo.delete(`netpol-list/${namespace}`);
       return kube.patchNetworkPolicy(namespace, name, operations);
     },
+    deleteNetworkPolicy: (namespace, name) => {
+      memo.delete(`netpol-list/${namespace}`);
+      return kube.deleteNetworkPolicy(namespace, name);
+    },
     patchNode: (name, patch) => {
       memo.delete(`node/${name}`);
       memo.delete('node-list');

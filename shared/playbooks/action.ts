@@ -26,6 +26,20 @@ export interface ActionContext {
   report?: IncidentReport;
   /** Checks the runner passes before applying a change (per-target claims, circuit breaker), in order. */
   guards?: ApplyGuard[];
+  /** Set for the release playbook. */
+  release?: ReleaseScope;
+}
+
+/** What a release undoes, and what it may rely on. */
+export interface ReleaseScope {
+  /** `--restore-role-sessions`: lift the revocation once the role's longest session has expired. */
+  restoreRoleSessions: boolean;
+  /** `namespace/pod` of every pod this release takes out of quarantine. */
+  releasing: Set<string>;
+  /** Namespaces where the incident's quarantine policy and narrowed policies may be. */
+  namespaces: string[];
+  /** Before-states from the incident log, by `<action> <target>` (e.g. `isolate-pod pod web/api-1`). */
+  recorded: Map<string, unknown>;
 }
 
 /** What a guard says just before a change: go ahead (and hear how it ended), or skip with the reason. */

@@ -3,9 +3,13 @@ import type { AnyAction } from './action';
 import { cordonNode } from './actions/cordon-node';
 import { isolatePod } from './actions/isolate-pod';
 import { notify } from './actions/notify';
+import { releasePod } from './actions/release-pod';
+import { restoreNetworkPolicies } from './actions/restore-network-policies';
+import { restoreRoleSessions } from './actions/restore-role-sessions';
 import { revokeRoleSessions } from './actions/revoke-role-sessions';
+import { uncordonNode } from './actions/uncordon-node';
 
-export const ACTIONS: readonly AnyAction[] = [isolatePod, cordonNode, revokeRoleSessions, notify];
+export const ACTIONS: readonly AnyAction[] = [isolatePod, cordonNode, revokeRoleSessions, notify, releasePod, restoreNetworkPolicies, uncordonNode, restoreRoleSessions];
 
 /** A playbook is its containment actions; every playbook ends by notifying. */
 export const PLAYBOOKS = {
@@ -14,6 +18,8 @@ export const PLAYBOOKS = {
   'cordon-node': [cordonNode],
   'revoke-role-sessions': [revokeRoleSessions],
   notify: [],
+  /** Undoes a quarantine, in this order (see shared/playbooks/release.ts); never chosen by a policy rule. */
+  release: [releasePod, restoreNetworkPolicies, uncordonNode, restoreRoleSessions],
 } satisfies Record<string, AnyAction[]>;
 
 export type PlaybookName = keyof typeof PLAYBOOKS;

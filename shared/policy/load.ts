@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, describeError } from '../errors';
-import { ACTIONS, AUTOMATIC_PLAYBOOK_NAMES } from '../playbooks/registry';
+import { AUTOMATIC_PLAYBOOK_NAMES, containmentActionsOf } from '../playbooks/registry';
 import { policySchema, type ResponsePolicy } from './schema';
 
 /**
@@ -67,7 +67,7 @@ function issueError(document: Document, lines: LineCounter, origin: string, repo
 
 /** Names the registry must know: playbooks rules may choose, and the actions they may opt out of. */
 function checkNames(policy: ResponsePolicy, document: Document, lines: LineCounter, origin: string): void {
-  const containment = new Set(ACTIONS.filter((action) => action.kind === 'containment').map((action) => action.name));
+  const containment = new Set(AUTOMATIC_PLAYBOOK_NAMES.flatMap((name) => containmentActionsOf(name).map((action) => action.name)));
   const outcomes = [...policy.rules.map((rule, index) => ({ rule, path: ['rules', index] as PathSegment[] })), { rule: policy.default, path: ['default'] as PathSegment[] }];
   for (const { rule, path } of outcomes) {
     const fail = (at: PathSegment[], message: string) => {

@@ -142,8 +142,28 @@ describe('Lambda handlers', () => {
       expect(sandbox.kube.mutations()).toEqual([]);
     });
 
+    it('releases a quarantine by incident id', async () => {
+      const handler = await coldStart('../../functions/manual-playbook');
+      const [quarantined] = await handler({ playbook: 'quarantine', event: highSeverityEvent(), mode: 'enforce' });
+
+      const [released] = await handler({ playbook: 'release', incident: quarantined.incidentId, cluster: CLUSTER, mode: 'enforce' });
+
+      expect(released).toMatchObject({ incidentId: quarantined.incidentId, source: 'manual', decision: 'respond' });
+      expect(released.actions.map((action: { action: string; status: string }) => `${action.action}:${action.status}`)).toEqual([
+        'release-pod:done',
+        'restore-network-policies:done',
+        'uncordon-node:done',
+        'restore-role-sessions:skipped',
+        'notify:done',
+        'notify:done',
+      ]);
+      expect(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.labels).toEqual({ app: 'privileged-pod', team: 'danger' });
+      expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBeUndefined();
+    });
+
     it.each([
-      [{ playbook: 'quarantine' }, 'manual playbook request: give exactly one of "event" or "target"'],
+      [{ playbook: 'quarantine' }, 'manual playbook request: give exactly one of "event", "target" or (release only) "incident"'],
+      [{ playbook: 'quarantine', incident: 'inc-0123456789abcdef' }, 'manual playbook request: "incident" and "restoreRoleSessions" are for the release playbook'],
       [{ playbook: 'delete-cluster', target: { cluster: CLUSTER, namespace: 'web', pod: 'x' } }, /^manual playbook request: playbook: /],
       [{ playbook: 'quarantine', target: { cluster: CLUSTER, namespace: 'Web!', pod: 'x' } }, /^manual target: namespace: /],
     ])('rejects %j', async (payload, message) => {
