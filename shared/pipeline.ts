@@ -108,6 +108,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   };
   if (verdict.decision === 'ignore') {
     logger.info('finding ignored', { reason: verdict.reason, rule: verdict.rule });
+    // An EKS finding the policy ignores is still on record; one about no cluster is not an incident.
+    if (!finding.notEksReason) await recordIncident(report, deps, now, logger);
     return report;
   }
 

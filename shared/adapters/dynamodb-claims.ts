@@ -58,4 +58,8 @@ export class DynamoTargetClaims implements TargetClaimPort {
       if (!isConditionFailure(error)) throw error;
     }
   }
+
+  async forget(key: TargetKey): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: keyOf(key) }));
+  }
 }

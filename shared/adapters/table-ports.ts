@@ -22,6 +22,8 @@ export type ClaimOutcome =
 export interface TargetClaimPort {
   claim(key: TargetKey, now: Date): Promise<ClaimOutcome>;
   settle(key: TargetKey, token: string, result: { status: 'done' | 'skipped' | 'failed'; detail: string }, now: Date): Promise<void>;
+  /** Drops a done claim once its change was undone (a release), so a new quarantine may act again. */
+  forget(key: TargetKey): Promise<void>;
 }
 
 /**

@@ -23,6 +23,9 @@ export interface ReleaseOptions {
 
 const INCIDENT_ID = /^inc-[0-9a-f]{16}$/;
 
+/** The containment each release action undoes: its per-target claim goes once the undo is done. */
+const UNDOES: Record<string, string> = { 'release-pod': 'isolate-pod', 'uncordon-node': 'cordon-node', 'restore-role-sessions': 'revoke-role-sessions' };
+
 /**
  * The release playbook: undoes a quarantine. 1. find the incident and its cluster; 2. find what
  * it changed, from the markers on the objects and the incident log; 3. restore, in order: pod
@@ -119,6 +122,11 @@ export async function runRelease(subject: ReleaseSubject, options: ReleaseOption
   for (const action of PLAYBOOKS.release) {
     const records = await runAction(action, context, gate);
     actions.push(...records);
+    const undone = UNDOES[action.name];
+    const claims = deps.adapters.claims;
+    if (undone && claims) {
+      await Promise.all(records.filter((item) => item.status === 'done').map((item) => claims.forget({ incidentId, action: undone, target: item.target })));
+    }
     // Later steps count as released only the pods this step released (or would, in plan mode).
     if (action.name === 'release-pod' && context.release) {
       const released = new Set(records.filter((item) => item.status === 'done' || item.status === 'planned').map((item) => item.target.replace(/^pod /, '')));

@@ -93,6 +93,14 @@ describe('eks-responder incident (audit trail)', () => {
     expect(recent.stdout.trim().split('\n')).toHaveLength(3);
   });
 
+  it('keeps EKS findings the policy ignores on record, and nothing about findings without a cluster', async () => {
+    const [ignored] = (await run(['respond', '--event', '-', '--json'], argocdFinding({ severity: 2 }))).reports;
+    await run(['respond', '--event', join(EVENTS_DIR, 'guardduty/neg-ec2-tor-relay.json'), '--json']);
+
+    const all = (await run(['incident', 'list', '--json'])).stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(all).toEqual([expect.objectContaining({ incidentId: ignored.incidentId, decision: 'ignore', reason: 'no rule matched (default): logged only' })]);
+  });
+
   it('says which incident it cannot find, and what it needs without a table', async () => {
     expect((await run(['incident', 'show', 'inc-0000000000000000'])).stderr).toBe('eks-responder: incident inc-0000000000000000 not found\n');
     const noTable = await run(['incident', 'list'], undefined, { INCIDENT_TABLE: '' });

@@ -116,6 +116,10 @@ describe('eks-responder playbook release', () => {
       expect.arrayContaining(['isolate-pod', 'cordon-node', 'release-pod', 'restore-network-policies', 'uncordon-node', 'restore-role-sessions']),
     );
     expect(record.findingType).toBe('PrivilegeEscalation:Kubernetes/PrivilegedContainer');
+
+    // The release drops the per-target claims it undid: quarantining again acts again.
+    const again = await quarantine();
+    expect(again.actions.filter((action) => action.action === 'isolate-pod' || action.action === 'cordon-node').map((action) => action.status)).toEqual(['done', 'done']);
   });
 
   it('releases one pod of a Deployment, keeping what the other quarantined pods still need', async () => {
