@@ -62,6 +62,7 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     readServiceAccount: (namespace, name) => once(`sa/${namespace}/${name}`, () => kube.readServiceAccount(namespace, name)),
     listServiceAccounts: () => once('sa-list', () => kube.listServiceAccounts()),
     readNode: (name) => once(`node/${name}`, () => kube.readNode(name)),
+    listNodes: () => once('node-list', () => kube.listNodes()),
     replacePodLabels: (namespace, name, change) => write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.replacePodLabels(namespace, name, change)),
     listNetworkPolicies: (namespace) => once(`netpol-list/${namespace}`, () => kube.listNetworkPolicies(namespace)),
     createNetworkPolicy: (policy) => {
@@ -75,13 +76,12 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
       return created;
     },
     patchNetworkPolicy: (namespace, name, operations) => write([`netpol-list/${namespace}`], () => kube.patchNetworkPolicy(namespace, name, operations)),
-    patchNode: (name, patch) => write([`node/${name}`], () => kube.patchNode(name, patch)),
+    deleteNetworkPolicy: (namespace, name) => write([`netpol-list/${namespace}`], () => kube.deleteNetworkPolicy(namespace, name)),
+    patchNode: (name, patch) => write([`node/${name}`, 'node-list'], () => kube.patchNode(name, patch)),
     readBinding: (ref) => once(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, () => kube.readBinding(ref)),
     deleteBinding: (ref, expected) => write([`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`], () => kube.deleteBinding(ref, expected)),
-    patchPodMetadata: (namespace, name, patch) => {
-      memo.delete(`pod/${namespace}/${name}`);
-      return kube.patchPodMetadata(namespace, name, patch);
-    },
+    // Other actions rewrite the pod's whole annotation map from what they read: that read must see this change.
+    patchPodMetadata: (namespace, name, patch) => write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.patchPodMetadata(namespace, name, patch)),
     // Already kept per connection by the adapter.
     servedGroupVersions: () => kube.servedGroupVersions(),
     getCustomObject: (resource, namespace, name) => kube.getCustomObject(resource, namespace, name),
