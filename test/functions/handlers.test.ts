@@ -109,7 +109,7 @@ describe('Lambda handlers', () => {
       await handler(asEventBridgeEvent(argocdFinding({ severity: 2, id: 'a-second-finding' })));
 
       expect(report).toMatchObject({ decision: 'respond', policyRule: 'argocd-isolate-only', mode: 'enforce' });
-      expect(report.actions.map((action: { action: string }) => action.action)).toEqual(['isolate-pod', 'notify', 'notify']);
+      expect(report.actions.map((action: { action: string }) => action.action)).toEqual(['isolate-pod', 'notify', 'notify', 'update-securityhub-finding']);
       expect(sandbox.aws.callsTo('ssm', 'GetParameter')).toHaveLength(1);
       expect(sandbox.aws.callsTo('ssm', 'GetParameter')[0].params).toMatchObject({ Name: '/eks-responder/policy', WithDecryption: true });
     });
@@ -247,8 +247,20 @@ describe('Lambda handlers', () => {
         'restore-network-policies:done',
         'uncordon-node:done',
         'restore-role-sessions:skipped',
+        // The layered and evidence releases: the sandbox serves no CNI policy or mesh API, and the opt-ins did not run.
+        'release-collect-evidence:done',
+        'release-cilium-deny:skipped',
+        'release-calico-deny:skipped',
+        'release-mesh-deny:skipped',
+        'release-protect-instance:done',
+        'release-snapshot-volumes:skipped',
+        'release-block-image:skipped',
+        'release-protect-from-disruption:skipped',
+        'release-protect-from-disruption:done',
         'notify:done',
         'notify:done',
+        // A release by incident id has no Security Hub finding of its own.
+        'update-securityhub-finding:skipped',
       ]);
       expect(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.labels).toEqual({ app: 'privileged-pod', team: 'danger' });
       expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBeUndefined();

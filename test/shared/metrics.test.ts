@@ -96,9 +96,17 @@ describe('handler metrics (EMF)', () => {
     expect(seconds).toBeGreaterThanOrEqual(90);
     expect(seconds).toBeLessThan(120);
     expect(metrics.filter((metric) => metric.name === 'Actions').map(({ value, dimensions }) => ({ value, ...dimensions }))).toEqual([
+      // No EVIDENCE_BUCKET in this environment: no evidence store, so collect-evidence skips.
+      { value: 1, service: METRICS_SERVICE, action: 'collect-evidence', status: 'skipped' },
       { value: 1, service: METRICS_SERVICE, action: 'isolate-pod', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'cordon-node', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'revoke-role-sessions', status: 'done' },
+      { value: 1, service: METRICS_SERVICE, action: 'cilium-deny', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'calico-deny', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'mesh-deny', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'protect-instance', status: 'done' },
+      { value: 1, service: METRICS_SERVICE, action: 'protect-from-disruption', status: 'skipped' },
+      { value: 1, service: METRICS_SERVICE, action: 'protect-from-disruption', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'notify', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'update-securityhub-finding', status: 'done' },
     ]);
@@ -113,9 +121,16 @@ describe('handler metrics (EMF)', () => {
     const metrics = metricsIn(blobs);
     expect(metrics.map((metric) => metric.name)).not.toContain('TimeToContainSeconds');
     expect(metrics.filter((metric) => metric.name === 'Actions').map(({ value, dimensions }) => [dimensions.action, dimensions.status, value])).toEqual([
+      ['collect-evidence', 'skipped', 1],
       ['isolate-pod', 'planned', 1],
       ['cordon-node', 'planned', 1],
       ['revoke-role-sessions', 'planned', 1],
+      ['cilium-deny', 'skipped', 1],
+      ['calico-deny', 'skipped', 1],
+      ['mesh-deny', 'skipped', 1],
+      ['protect-instance', 'planned', 1],
+      ['protect-from-disruption', 'skipped', 1],
+      ['protect-from-disruption', 'planned', 1],
       ['notify', 'done', 1],
       ['update-securityhub-finding', 'done', 1],
     ]);

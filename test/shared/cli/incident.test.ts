@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { IncidentRecord } from '../../../shared/adapters/ports';
+import { EVIDENCE_ANNOTATION } from '../../../shared/markers';
 import { NODES, ROLES } from '../../support/cluster-scenario';
 import { startSandbox, type Sandbox } from '../../support/sandbox';
 import { runCommand } from '../../helpers/cli';
@@ -55,7 +56,13 @@ describe('eks-responder incident (audit trail)', () => {
     ]);
     const before = Object.fromEntries(record.timeline.filter((entry) => entry.before).map((entry) => [entry.action, entry.before]));
     expect(before).toEqual({
-      'isolate-pod': { labels: { app: 'privileged-pod', team: 'danger' }, annotations: {}, admittingPolicies: ['allow-team-danger-egress'], narrowedPolicies: ['allow-same-namespace'] },
+      // Evidence is collected before anything changes: its marker is part of the pod's before-state.
+      'isolate-pod': {
+        labels: { app: 'privileged-pod', team: 'danger' },
+        annotations: { [EVIDENCE_ANNOTATION]: expect.stringMatching(new RegExp(`^\\{"incident":"${report.incidentId}","manifest":"s3://[^"]+/manifest\\.json"\\}$`)) },
+        admittingPolicies: ['allow-team-danger-egress'],
+        narrowedPolicies: ['allow-same-namespace'],
+      },
       'cordon-node': { unschedulable: false },
       'revoke-role-sessions': { revokedBefore: null },
       'protect-instance': { disableApiTermination: false, shutdownBehavior: 'terminate' },

@@ -46,8 +46,8 @@ describe('eks-responder playbook release', () => {
       ['restore-network-policies', 'done'],
       ['uncordon-node', 'done'],
       ['restore-role-sessions', 'skipped'],
-      // release-pod already took the evidence marker with the responder's other annotations; the bundle is kept.
-      ['release-collect-evidence', 'skipped'],
+      // The evidence marker goes; the bundle is kept.
+      ['release-collect-evidence', 'done'],
       // The sandbox serves neither Cilium, Calico nor a mesh; the opt-in snapshot and image block did not run.
       ['release-cilium-deny', 'skipped'],
       ['release-calico-deny', 'skipped'],

@@ -68,7 +68,11 @@ describe('eks-responder replay --from-dlq', () => {
       expect(sandbox.kube.getObject('pods', 'web', pod)?.metadata.labels).toHaveProperty([QUARANTINE_LABEL]);
     }
     expect(byId[ids.manual].reports[0]).toMatchObject({ mode: 'enforce', title: 'Manual playbook invocation: INC-7' });
-    expect(sandbox.kube.getObject('nodes', undefined, NODES.b.name)?.spec.unschedulable).toBe(true);
+    // In enforce mode, and within the built-in limits: the two replays before it already cordoned a node
+    // of three, so the circuit breaker holds this one back (50% of the nodes at most) and asks a person.
+    expect(byId[ids.manual].reports[0].actions[0]).toMatchObject({ action: 'cordon-node', status: 'skipped', detail: expect.stringMatching(/^circuit-open: cordoning node /) });
+    expect(byId[ids.manual].reports[0].urgent).toMatch(/^circuit breaker open: 1 containment action held back/);
+    expect(sandbox.kube.getObject('nodes', undefined, NODES.b.name)?.spec.unschedulable).toBeUndefined();
 
     // Only the bad messages are left, visible again for the next run.
     expect(remaining().map((message) => [message.messageId, message.visible])).toEqual([
@@ -99,9 +103,16 @@ describe('eks-responder replay --from-dlq', () => {
 
     expect(second.code).toBe(0);
     expect(second.results[0].reports[0].actions.map((action) => [action.action, action.status])).toEqual([
+      ['collect-evidence', 'skipped'],
       ['isolate-pod', 'skipped'],
       ['cordon-node', 'skipped'],
       ['revoke-role-sessions', 'done'],
+      ['cilium-deny', 'skipped'],
+      ['calico-deny', 'skipped'],
+      ['mesh-deny', 'skipped'],
+      ['protect-instance', 'skipped'],
+      ['protect-from-disruption', 'skipped'],
+      ['protect-from-disruption', 'skipped'],
       ['notify', 'done'],
       ['update-securityhub-finding', 'done'],
     ]);
@@ -117,7 +128,7 @@ describe('eks-responder replay --from-dlq', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^kept \\(plan\\) ${ids[0]} \\[lambda-destination, first failure: RetriesExhausted after 3 attempts: ActionFailedError: .*\\]: plan mode, nothing done: incident inc-[0-9a-f]+: respond \\(isolate-pod planned, cordon-node planned, revoke-role-sessions planned, notify planned, update-securityhub-finding planned\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`^kept \\(plan\\) ${ids[0]} \\[lambda-destination, first failure: RetriesExhausted after 3 attempts: ActionFailedError: .*\\]: plan mode, nothing done: incident inc-[0-9a-f]+: respond \\(collect-evidence planned, isolate-pod planned, cordon-node planned, revoke-role-sessions planned, cilium-deny skipped, calico-deny skipped, mesh-deny skipped, protect-instance planned, protect-from-disruption skipped, protect-from-disruption planned, notify planned, update-securityhub-finding planned\\)$`));
     expect(lines[1]).toMatch(new RegExp(`^kept \\(plan\\) ${ids[1]} \\[eventbridge-dead-letter\\]: plan mode`));
     expect(sandbox.kube.mutations()).toEqual([]);
     expect(sandbox.aws.mutations()).toEqual([]);

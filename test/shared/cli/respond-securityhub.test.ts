@@ -74,7 +74,7 @@ describe('eks-responder respond (Security Hub)', () => {
     expect(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.labels).toEqual({ [QUARANTINE_LABEL]: report.incidentId });
     expect(sandbox.aws.securityHubFinding(GUARDDUTY_PRODUCT, 'arn:aws:guardduty:us-east-1:0123456789101:detector/abcd/finding/1234')).toMatchObject({
       workflowStatus: 'RESOLVED',
-      note: { text: `eks-responder incident ${report.incidentId} (enforce mode, decision respond): isolate-pod done, cordon-node done, revoke-role-sessions done` },
+      note: { text: `eks-responder incident ${report.incidentId} (enforce mode, decision respond): collect-evidence done, isolate-pod done, cordon-node done, revoke-role-sessions done, cilium-deny skipped, calico-deny skipped, mesh-deny skipped, protect-instance done, protect-from-disruption 1 skipped 1 done` },
     });
   });
 
