@@ -25,8 +25,6 @@ export interface ReleaseOptions {
 
 const INCIDENT_ID = /^inc-[0-9a-f]{16}$/;
 
-/** The containment each release action undoes: its per-target claim goes once the undo is done. */
-const UNDOES: Record<string, string> = { 'release-pod': 'isolate-pod', 'uncordon-node': 'cordon-node', 'restore-role-sessions': 'revoke-role-sessions' };
 
 /** One defense-in-depth or evidence action's release, run by the runner like any action (mode, errors, records). */
 function undoing(action: AnyAction, undo: ActionRelease): AnyAction {
@@ -46,6 +44,14 @@ function undoing(action: AnyAction, undo: ActionRelease): AnyAction {
 
 /** Every quarantine action with a release, opt-in ones included: what an incident added is removed whatever the configuration is now. */
 const LAYERED_RELEASES: AnyAction[] = PLAYBOOKS.quarantine.filter((action) => RELEASES[action.name]).map((action) => undoing(action, RELEASES[action.name]));
+
+/** The containment each release action undoes: its per-target claim goes once the undo is done, so a new quarantine may act again. */
+const UNDOES: Record<string, string> = {
+  'release-pod': 'isolate-pod',
+  'uncordon-node': 'cordon-node',
+  'restore-role-sessions': 'revoke-role-sessions',
+  ...Object.fromEntries(PLAYBOOKS.quarantine.filter((action) => RELEASES[action.name]).map((action) => [`release-${action.name}`, action.name])),
+};
 
 /**
  * The release playbook: undoes a quarantine. 1. find the incident and its cluster; 2. find what

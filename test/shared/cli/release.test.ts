@@ -134,6 +134,9 @@ describe('eks-responder playbook release', () => {
     // The release drops the per-target claims it undid: quarantining again acts again.
     const again = await quarantine();
     expect(again.actions.filter((action) => action.action === 'isolate-pod' || action.action === 'cordon-node').map((action) => action.status)).toEqual(['done', 'done']);
+    // So do the layered actions it undid: the instance is protected again.
+    expect(again.actions.filter((action) => action.action === 'protect-instance').map((action) => action.status)).toEqual(['done']);
+    expect(sandbox.aws.instance(NODES.a.instanceId)).toMatchObject({ disableApiTermination: true, shutdownBehavior: 'stop' });
   });
 
   it('releases one pod of a Deployment, keeping what the other quarantined pods still need', async () => {
