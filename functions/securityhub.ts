@@ -1,4 +1,4 @@
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { handleEvent, raiseOnFailure } from '../shared/handle-event';
 import { lambdaRuntime } from '../shared/lambda-runtime';
 import { withMetrics } from '../shared/metrics';
@@ -9,8 +9,8 @@ import type { IncidentReport } from '../shared/model';
  * (active EKS findings only) and "Security Hub Findings - Custom Action" (the "Quarantine
  * workload" action). One report per finding of the event.
  */
-export async function handler(event: EventBridgeEvent<string, unknown>): Promise<IncidentReport[]> {
+export async function handler(event: EventBridgeEvent<string, unknown>, context?: Context): Promise<IncidentReport[]> {
   const deps = lambdaRuntime();
-  const reports = await withMetrics(() => handleEvent(event, { mode: deps.config.mode }, deps));
+  const reports = await withMetrics(() => handleEvent(event, { mode: deps.config.mode, remainingTimeMs: context && (() => context.getRemainingTimeInMillis()) }, deps));
   return raiseOnFailure(reports);
 }

@@ -49,6 +49,12 @@ export interface ResponderConfig {
   blockImage: boolean;
   /** Opt-in: the quarantine playbook also snapshots the nodes' EBS volumes. */
   snapshotVolumes: boolean;
+  /** SSM parameter holding the response policy (YAML); the built-in policy otherwise. */
+  policySsmParameter?: string;
+  /** DynamoDB table of incidents, their timelines, per-target claims and circuit-breaker counters. */
+  incidentTable?: string;
+  /** DynamoDB table for Powertools idempotency (duplicate deliveries). */
+  idempotencyTable?: string;
 }
 
 const csv = (fallback: string) =>
@@ -98,6 +104,9 @@ const envSchema = z.object({
   EVIDENCE_LOG_BYTES: count(1024 * 1024, 64 * 1024 * 1024),
   BLOCK_IMAGE: flag,
   SNAPSHOT_VOLUMES: flag,
+  INCIDENT_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
+  IDEMPOTENCY_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
+  POLICY_SSM_PARAMETER: z.string().regex(/^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name or ARN').optional(),
 });
 
 export type Runtime = 'lambda' | 'cli';
@@ -144,5 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     evidenceLogBytes: values.EVIDENCE_LOG_BYTES,
     blockImage: values.BLOCK_IMAGE,
     snapshotVolumes: values.SNAPSHOT_VOLUMES,
+    policySsmParameter: values.POLICY_SSM_PARAMETER,
+    incidentTable: values.INCIDENT_TABLE,
+    idempotencyTable: values.IDEMPOTENCY_TABLE,
   };
 }

@@ -61,9 +61,35 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     ec2: new SdkEc2(),
     evidence,
     slack,
+    ...tableAdapters(config),
   };
   if (!config.memberRole) return own;
   // A kubeconfig names one cluster the operator already reaches: only the AWS calls change account.
   const members = new MemberAccounts(sts, config.memberRole, (credentials) => accountAdapters(credentials, kubeconfig));
   return { ...own, forAccount: (account) => (account === UNKNOWN_ACCOUNT ? Promise.resolve(own) : members.adaptersFor(account, own)) };
+}
+
+/**
+ * The DynamoDB-backed adapters, loaded only when their tables are configured: a deployment
+ * without them does not pay for the DynamoDB client and Powertools idempotency at cold start.
+ */
+type TableAdapters = Pick<Adapters, 'claims' | 'dedup' | 'breaker' | 'incidentLog'>;
+
+function tableAdapters(config: ResponderConfig): TableAdapters {
+  const adapters: TableAdapters = {};
+  if (config.incidentTable) {
+    const { documentClient } = require('./adapters/dynamodb') as typeof import('./adapters/dynamodb');
+    const { DynamoTargetClaims } = require('./adapters/dynamodb-claims') as typeof import('./adapters/dynamodb-claims');
+    const { DynamoBreakerCounters } = require('./adapters/dynamodb-breaker') as typeof import('./adapters/dynamodb-breaker');
+    const { DynamoIncidentLog } = require('./adapters/dynamodb-incidents') as typeof import('./adapters/dynamodb-incidents');
+    const client = documentClient();
+    adapters.claims = new DynamoTargetClaims(client, config.incidentTable);
+    adapters.breaker = new DynamoBreakerCounters(client, config.incidentTable);
+    adapters.incidentLog = new DynamoIncidentLog(client, config.incidentTable);
+  }
+  if (config.idempotencyTable) {
+    const { PowertoolsDeliveryDedup } = require('./adapters/delivery-dedup') as typeof import('./adapters/delivery-dedup');
+    adapters.dedup = new PowertoolsDeliveryDedup(config.idempotencyTable);
+  }
+  return adapters;
 }

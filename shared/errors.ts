@@ -41,3 +41,8 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+/** Another invocation is handling the same delivery right now: retry later, when its result is stored. */
+export class ConcurrentDeliveryError extends ResponderError {
+  readonly retryable = true;
+}

@@ -1,23 +1,74 @@
-import { ActionFailedError } from './errors';
-import type { IncidentReport } from './model';
+import { ActionFailedError, describeError } from './errors';
+import type { Finding, IncidentReport } from './model';
 import { hasFailures, respond, type PipelineDeps, type RespondOptions } from './pipeline';
 import { normalizeEvent } from './sources';
+
+export interface HandleOptions extends RespondOptions {
+  /** The Lambda context's remaining time: how long this invocation holds a delivery before a duplicate may take over. */
+  remainingTimeMs?: () => number;
+}
+
+/**
+ * What makes two deliveries the same: the incident, its severity and its workload, and the mode
+ * they were handled in. A re-published finding with a higher severity or a new workload, or the
+ * same finding after the deployment switched to enforce, is handled again (and may escalate);
+ * the per-target claims and markers keep what was already done from being done twice.
+ */
+export function deliveryKey(finding: Finding, options: RespondOptions): Record<string, unknown> {
+  return {
+    incidentKey: finding.incidentKey,
+    severity: finding.severity,
+    workload: finding.workload ?? null,
+    user: finding.kubernetesUser?.username ?? null,
+    mode: options.mode,
+  };
+}
+
+/** The stored report of the first delivery, every action marked as skipped: nothing was done or sent this time. */
+function asDuplicate(report: IncidentReport): IncidentReport {
+  const handled = `already handled (incident ${report.incidentId})`;
+  return {
+    ...report,
+    reason: `duplicate delivery, ${handled}: ${report.reason}`,
+    actions: report.actions.map((action) => ({ action: action.action, target: action.target, status: 'skipped', detail: `${handled}: was ${action.status}: ${action.detail}` })),
+    notes: [...report.notes, 'duplicate delivery: nothing changed and nothing sent; the actions are those of the first delivery'],
+  };
+}
 
 /**
  * One EventBridge event through the pipeline, as every Lambda trigger and `eks-responder
  * respond` run it. Bad input throws BadInputError (never retried); a failed action throws a
  * retryable ActionFailedError after the report and notifications are out, so the platform
- * retries (actions are idempotent) and the failure destination keeps the event.
+ * retries (actions are idempotent) and the failure destination keeps the event. With
+ * IDEMPOTENCY_TABLE, a duplicate delivery returns the first one's report without acting; a
+ * duplicate arriving while the first is still running throws a retryable ConcurrentDeliveryError.
  */
-export async function handleEvent(event: unknown, options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport[]> {
+export async function handleEvent(event: unknown, options: HandleOptions, deps: PipelineDeps): Promise<IncidentReport[]> {
   return handleEvents([event], options, deps);
 }
 
+async function handleOnce(finding: Finding, options: HandleOptions, deps: PipelineDeps): Promise<IncidentReport> {
+  const dedup = deps.adapters.dedup;
+  if (!dedup) return respond(finding, options, deps);
+  const { result, duplicate } = await dedup.once(deliveryKey(finding, options), () => respond(finding, options, deps), {
+    // A failed action must be retried: that report is not the delivery's answer.
+    store: (report) => !hasFailures(report),
+    remainingTimeMs: options.remainingTimeMs?.(),
+  });
+  if (!duplicate) return result;
+  const report = asDuplicate({ ...result, source: finding.source, findingId: finding.findingId });
+  // Still on record: who sent it again (a Security Hub copy, a re-publication) and when.
+  await deps.adapters.incidentLog?.record(report, deps.now?.() ?? new Date(), { duplicate: true }).catch((error: unknown) => {
+    deps.logger.error('duplicate delivery not recorded', { incidentId: report.incidentId, error: describeError(error) });
+  });
+  return report;
+}
+
 /** Several events (a replayed get-findings document): all parsed first, so a malformed one stops them all untouched. */
-export async function handleEvents(events: unknown[], options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport[]> {
+export async function handleEvents(events: unknown[], options: HandleOptions, deps: PipelineDeps): Promise<IncidentReport[]> {
   const findings = events.flatMap(normalizeEvent);
   const reports: IncidentReport[] = [];
-  for (const finding of findings) reports.push(await respond(finding, options, deps));
+  for (const finding of findings) reports.push(await handleOnce(finding, options, deps));
   return reports;
 }
 

@@ -46,3 +46,7 @@ export function blockImagePolicyName(incidentId: string): string {
 export const INCIDENT_TAG = 'eks-responder:incident';
 export const BEFORE_TERMINATION_PROTECTION_TAG = 'eks-responder:before-disable-api-termination';
 export const BEFORE_SHUTDOWN_BEHAVIOR_TAG = 'eks-responder:before-shutdown-behavior';
+/** The Sid of the revocation statement: the role itself records which incident revoked its sessions. */
+export function revocationSid(incidentId: string): string {
+  return `EksResponder${incidentId.replace(/[^A-Za-z0-9]/g, '')}`;
+}

@@ -190,6 +190,8 @@ export interface IncidentReport {
   mode: Mode;
   decision: Decision;
   reason: string;
+  /** The response policy rule that decided (`default` when none matched); absent for manual invocations. */
+  policyRule?: string;
   targets: ReportTarget[];
   actions: ActionRecord[];
   notes: string[];
@@ -199,4 +201,6 @@ export interface IncidentReport {
   findingCreatedAt?: string;
   /** When the last containment action of this run ended with a change (ISO 8601); absent when none did. */
   containedAt?: string;
+  /** Set when a person must look now (the circuit breaker held containment back); notifications say so first. */
+  urgent?: string;
 }

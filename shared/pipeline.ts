@@ -1,20 +1,25 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Adapters, KubernetesPort } from './adapters/ports';
+import type { Adapters } from './adapters/ports';
 import type { ResponderConfig } from './config';
+import { correlateFinding, type Correlation } from './correlation/correlate-finding';
 import { describeClusterApis, detectClusterApis } from './correlation/cluster-apis';
-import { cacheReadsForInvocation } from './correlation/invocation-cache';
-import { resolveTargets } from './correlation/resolve-targets';
-import { CorrelationError, describeError } from './errors';
+import { describeError } from './errors';
 import type { ActionRecord, Finding, IncidentReport, Mode, ReportTarget, Targets } from './model';
 import { accountVerdict } from './policy/account-scope';
-import { decide, reviewWithTargets, type Verdict } from './policy/default-policy';
+import { builtInPolicy, decide, reviewWithTargets, type Verdict } from './policy/default-policy';
+import { circuitBreakerGuard, CIRCUIT_OPEN } from './policy/circuit-breaker';
+import { capMode } from './policy/evaluate';
+import { applyProtectedScopes } from './policy/protected-scopes';
 import { policySettingsFor } from './policy/settings';
-import type { ActionContext, ActionPhase, AnyAction, CorrelationNeed } from './playbooks/action';
+import type { PolicyProvider } from './policy/source';
+import type { ActionContext, ActionPhase, AnyAction, ApplyGuard, CorrelationNeed } from './playbooks/action';
+import { targetClaimsGuard } from './playbooks/guards/target-claims';
 import { containmentActionsOf, NOTIFICATION_ACTIONS, type PlaybookName } from './playbooks/registry';
 import { runActions } from './playbooks/runner';
 import { incidentIdFor } from './sources/guardduty';
 
 export interface RespondOptions {
+  /** The deployment's mode (RESPONSE_MODE, or the CLI's --mode); a policy rule may lower it, never raise it. */
   mode: Mode;
   /** Set for manual invocations: run this playbook whatever the severity. */
   playbook?: PlaybookName;
@@ -26,9 +31,9 @@ export interface PipelineDeps {
   config: ResponderConfig;
   logger: Logger;
   now?: () => Date;
+  /** The response policy; the built-in one when absent. */
+  policy?: PolicyProvider;
 }
-
-const NO_TARGETS: Targets = { pods: [], nodes: [], roles: [], notes: [] };
 
 function reportTargets(targets: Targets): ReportTarget[] {
   const fromPods = targets.pods.map((pod) => ({
@@ -51,6 +56,15 @@ function correlationNeed(finding: Finding, actions: AnyAction[]): CorrelationNee
   return needs.includes('workload') ? 'workload' : needs.includes('cluster') ? 'cluster' : 'none';
 }
 
+/** Containment actions of the playbook, minus those the deciding rule opts out of (recorded as skipped). */
+function selectActions(verdict: Verdict, config: ResponderConfig): { actions: AnyAction[]; optedOut: ActionRecord[] } {
+  const all = containmentActionsOf(verdict.playbook, config);
+  const optedOut = all
+    .filter((action) => verdict.skipActions.includes(action.name))
+    .map((action): ActionRecord => ({ action: action.name, target: '-', status: 'skipped', detail: `opted out by policy rule ${verdict.rule}` }));
+  return { actions: all.filter((action) => !verdict.skipActions.includes(action.name)), optedOut };
+}
+
 function baseReport(finding: Finding, incidentId: string, mode: Mode, verdict: Verdict): IncidentReport {
   const call = finding.controlPlane;
   return {
@@ -67,6 +81,7 @@ function baseReport(finding: Finding, incidentId: string, mode: Mode, verdict: V
     mode,
     decision: verdict.decision,
     reason: verdict.reason,
+    ...(verdict.rule ? { policyRule: verdict.rule } : {}),
     targets: [],
     actions: [],
     notes: [],
@@ -77,73 +92,84 @@ function baseReport(finding: Finding, incidentId: string, mode: Mode, verdict: V
 
 /**
  * The one path every entry point takes (EventBridge handlers, manual Lambda, CLI):
- * 1. decide from the finding alone; 2. correlate with the cluster as far as the playbook needs;
- * 3. review the decision with the targets; 4. run the playbook's actions; 5. notify with the report.
+ * 1. decide: the account must be allowed, then control-plane calls by their settings and
+ * everything else by the response policy (correlating first when a rule needs the workload's
+ * labels); 2. correlate as far as the playbook needs and mark protected targets; 3. review the
+ * decision with the targets; 4. run the playbook's actions behind the claims and the circuit
+ * breaker; 5. notify with the report; 6. record it.
  */
 export async function respond(finding: Finding, options: RespondOptions, deps: PipelineDeps): Promise<IncidentReport> {
   const now = deps.now?.() ?? new Date();
   const incidentId = incidentIdFor(finding.incidentKey);
   const logger = deps.logger.createChild({ persistentLogAttributes: { incidentId, findingId: finding.findingId } });
+  const policy = deps.policy ? await deps.policy() : builtInPolicy();
 
-  // 1. Decide.
+  // Correlation runs at most once, as deep as first asked: for a rule that needs the workload's labels, or after the decision.
+  let correlation: Promise<Correlation> | undefined;
+  const correlate = (need: CorrelationNeed) =>
+    (correlation ??= correlateFinding(finding, need, {
+      adapters: deps.adapters,
+      protectedNamespaces: deps.config.protectedNamespaces,
+      allowProtected: options.allowProtected === true,
+      logger,
+    }));
+
+  // 1. Decide: only about accounts the responder protects, then by the policy.
   const { settings, notes } = await policySettingsFor(finding, deps.config, deps.adapters.identity);
-  // Only about accounts the responder protects, then by the policy.
-  let verdict: Verdict = accountVerdict(finding, deps.config.allowedAccounts) ?? decide(finding, options.playbook, settings);
-  const report = baseReport(finding, incidentId, options.mode, verdict);
+  let verdict: Verdict =
+    accountVerdict(finding, deps.config.allowedAccounts) ??
+    (await decide(finding, {
+      policy,
+      settings,
+      manualPlaybook: options.playbook,
+      facts: {
+        // The cluster's tags live in the finding's account.
+        clusterTags: async () => ((await deps.adapters.forAccount?.(finding.account)) ?? deps.adapters).eks.clusterTags(finding.cluster?.name ?? '', finding.region),
+        workloadLabels: async () => (await correlate('workload')).targets.pods.map((pod) => pod.labels),
+      },
+    }));
+  const mode = capMode(options.mode, verdict.mode);
+  const report = baseReport(finding, incidentId, mode, verdict);
   report.notes.push(...notes);
   if (verdict.decision === 'ignore') {
-    logger.info('finding ignored', { reason: verdict.reason });
+    logger.info('finding ignored', { reason: verdict.reason, rule: verdict.rule });
+    // An EKS finding the policy ignores is still on record; one about no cluster is not an incident.
+    if (!finding.notEksReason) await recordIncident(report, deps, now, logger);
     return report;
   }
 
-  // 2. Correlate.
-  const actions = containmentActionsOf(verdict.playbook, deps.config);
+  // 2. Correlate as far as the playbook needs, then mark what the policy protects.
+  const { actions, optedOut } = selectActions(verdict, deps.config);
   const need = correlationNeed(finding, actions);
-  let targets = NO_TARGETS;
-  let kube: KubernetesPort | undefined;
-  // A member account's finding is acted on in that account (its role); notifications stay ours.
-  let adapters = deps.adapters;
-  const correlationFailures: ActionRecord[] = [];
-  try {
-    adapters = (await deps.adapters.forAccount?.(finding.account)) ?? deps.adapters;
-    if (finding.cluster && need !== 'none') {
-      kube = cacheReadsForInvocation(await adapters.connector.connect(finding.cluster.name, finding.region));
-      if (need === 'workload') {
-        targets = await resolveTargets({
-          finding,
-          cluster: finding.cluster.name,
-          region: finding.region,
-          kube,
-          eks: adapters.eks,
-          iam: adapters.iam,
-          protectedNamespaces: deps.config.protectedNamespaces,
-          allowProtected: options.allowProtected === true,
-        });
-      }
-    }
-  } catch (error) {
-    // A cluster that does not exist (deleted, or a GuardDuty sample) will not appear on retry: note it.
-    const final = error instanceof CorrelationError && !error.retryable;
-    logger[final ? 'warn' : 'error']('correlation failed', { error: describeError(error), retryable: !final });
-    const where = finding.cluster ? `cluster ${finding.cluster.name}` : `account ${finding.account}`;
-    correlationFailures.push({ action: 'correlate', target: where, status: final ? 'skipped' : 'failed', detail: describeError(error) });
-  }
+  const correlated = await correlate(need);
+  const { kube, failure, adapters } = correlated;
+  const targets = await applyProtectedScopes(correlated.targets, {
+    scopes: policy.protected,
+    extraNamespaces: deps.config.protectedNamespaces,
+    allowProtected: options.allowProtected === true,
+    kube,
+  });
 
   // 3. Review the decision now that the targets are known.
-  if (correlationFailures.length > 0) {
-    if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${correlationFailures[0].detail}` };
+  if (failure) {
+    if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${failure.detail}` };
   } else if (need === 'workload') {
     verdict = reviewWithTargets(verdict, targets);
   }
   Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets) });
   report.notes.push(...targets.notes);
-  if (kube && correlationFailures.length === 0) {
+  if (kube && !failure) {
     // Which add-ons (CNI, mesh, Karpenter, admission) the layered actions can use.
     report.notes.push(await detectClusterApis(kube).then(describeClusterApis, (error: unknown) => `cluster APIs not detected: ${describeError(error)}`));
   }
-  logger.info('finding correlated', { decision: verdict.decision, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
+  logger.info('finding correlated', { decision: verdict.decision, rule: verdict.rule, mode, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
 
   // 4. Contain.
+  // Claims first: a target already handled never takes a circuit-breaker slot.
+  const guards: ApplyGuard[] = [
+    ...(deps.adapters.claims ? [targetClaimsGuard(deps.adapters.claims)] : []),
+    circuitBreakerGuard({ limits: policy.limits, cluster: finding.cluster?.name ?? '-', counters: deps.adapters.breaker, kube, now }),
+  ];
   const context: ActionContext = {
     incidentId,
     finding,
@@ -154,21 +180,46 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     now,
     logger,
     allowProtected: options.allowProtected === true,
+    guards,
   };
-  const gate = { mode: options.mode, decision: verdict.decision };
+  const gate = { mode, decision: verdict.decision };
   // Contained when the containment phase ends (its actions run side by side), if it changed
   // anything: evidence taken before it, or preservation after it, neither contains nor delays.
   const containmentEnded = (phase: ActionPhase, records: ActionRecord[]) => {
     if (phase === 'containment' && records.some((action) => action.status === 'done')) report.containedAt = (deps.now?.() ?? new Date()).toISOString();
   };
-  const containment = correlationFailures.length ? [] : await runActions(actions, context, gate, containmentEnded);
-  report.actions = [...correlationFailures, ...containment];
+  const containment = failure ? [] : await runActions(actions, context, gate, containmentEnded);
+  report.actions = [...(failure ? [failure] : []), ...containment, ...(failure ? [] : optedOut)];
+  const held = containment.filter((record) => record.detail.startsWith(CIRCUIT_OPEN));
+  if (held.length) {
+    report.urgent = `circuit breaker open: ${held.length} containment action${held.length > 1 ? 's' : ''} held back (${held.map((record) => `${record.action} ${record.target}`).join(', ')}); a person must decide`;
+    logger.error('circuit breaker open', { held: held.map((record) => `${record.action} ${record.target}: ${record.detail}`) });
+  }
 
   // 5. Notify, whatever happened above.
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);
   report.actions.push(...notifications);
+
+  // 6. Record, for the audit trail and for release.
+  await recordIncident(report, deps, now, logger);
   logger.info('incident handled', { actions: report.actions.map((action) => `${action.action}:${action.status}`) });
   return report;
+}
+
+/**
+ * Appends the report to the incident log. A record that cannot be written is a failed action:
+ * the invocation is retried (every action is idempotent) until the trail is complete.
+ */
+async function recordIncident(report: IncidentReport, deps: PipelineDeps, now: Date, logger: Logger): Promise<void> {
+  const log = deps.adapters.incidentLog;
+  if (!log) return;
+  const started = Date.now();
+  try {
+    await log.record(report, now);
+  } catch (error) {
+    logger.error('incident not recorded', { error: describeError(error) });
+    report.actions.push({ action: 'record', target: 'incident table', status: 'failed', detail: describeError(error), durationMs: Date.now() - started });
+  }
 }
 
 export function hasFailures(report: IncidentReport): boolean {

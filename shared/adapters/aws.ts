@@ -1,4 +1,5 @@
 import {
+  DeleteRolePolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
@@ -71,6 +72,22 @@ export class SdkIam implements IamPort {
 
   async putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void> {
     await this.client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document }));
+  }
+
+  async deleteRoleInlinePolicy(roleName: string, policyName: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity') return false;
+      throw error;
+    }
+  }
+
+  async roleMaxSessionDuration(roleName: string): Promise<number> {
+    const { Role } = await this.client.send(new GetRoleCommand({ RoleName: roleName }));
+    // IAM's default when the role does not say: one hour.
+    return Role?.MaxSessionDuration ?? 3600;
   }
 }
 

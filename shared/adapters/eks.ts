@@ -64,6 +64,11 @@ export class SdkEks implements EksPort {
     return described.map((result) => result.nodegroup?.nodeRole).filter((role): role is string => Boolean(role));
   }
 
+  async clusterTags(cluster: string, region: string): Promise<Record<string, string>> {
+    const { cluster: described } = await this.clients.get(region).send(new DescribeClusterCommand({ name: cluster }));
+    return { ...(described?.tags ?? {}) };
+  }
+
   async describeClusterSettings(cluster: string, region: string): Promise<ClusterSettings | undefined> {
     try {
       const { cluster: description } = await this.clients.get(region).send(new DescribeClusterCommand({ name: cluster }));

@@ -274,6 +274,11 @@ export class ClientNodeKubernetes implements KubernetesPort {
     return node && toNode(node);
   }
 
+  async listNodes(): Promise<KubeNode[]> {
+    const list = await this.call('list nodes', () => this.core.listNode());
+    return list.items.map(toNode);
+  }
+
   async replacePodLabels(
     namespace: string,
     name: string,
@@ -311,7 +316,12 @@ export class ClientNodeKubernetes implements KubernetesPort {
     await this.call(`patch networkpolicy ${namespace}/${name}`, () => this.networking.patchNamespacedNetworkPolicy({ namespace, name, body: operations }, jsonPatch));
   }
 
-  async patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean }): Promise<KubeNode> {
+  async deleteNetworkPolicy(namespace: string, name: string): Promise<boolean> {
+    const deleted = await this.find(`delete networkpolicy ${namespace}/${name}`, () => this.networking.deleteNamespacedNetworkPolicy({ namespace, name }));
+    return deleted !== undefined;
+  }
+
+  async patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean | null }): Promise<KubeNode> {
     const { unschedulable, ...metadata } = patch;
     const body = { metadata, ...(unschedulable === undefined ? {} : { spec: { unschedulable } }) };
     const node = await this.call(`patch node ${name}`, () => this.core.patchNode({ name, body }, mergePatch));

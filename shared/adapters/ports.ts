@@ -3,6 +3,9 @@
  * import an SDK or client library; everything else speaks these types.
  */
 import type { WorkloadKind } from '../model';
+import type { BreakerCounterPort, DeliveryDedupPort, IncidentLogPort, TargetClaimPort } from './table-ports';
+
+export * from './table-ports';
 
 export interface KubeOwnerReference {
   kind: string;
@@ -136,6 +139,8 @@ export interface KubernetesPort {
   readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined>;
   listServiceAccounts(): Promise<KubeServiceAccount[]>;
   readNode(name: string): Promise<KubeNode | undefined>;
+  /** Every node of the cluster (the circuit breaker counts schedulable and cordoned ones). */
+  listNodes(): Promise<KubeNode[]>;
   /**
    * Replaces the pod's labels and annotations (pass the complete new maps) in one JSON patch
    * that first tests the labels are still `expectedLabels`: a pod relabelled since it was read
@@ -146,7 +151,10 @@ export interface KubernetesPort {
   /** Returns false when a policy of that name already exists. */
   createNetworkPolicy(policy: KubeNetworkPolicy): Promise<boolean>;
   patchNetworkPolicy(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<void>;
-  patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean }): Promise<KubeNode>;
+  /** Returns false when the policy no longer exists. */
+  deleteNetworkPolicy(namespace: string, name: string): Promise<boolean>;
+  /** `unschedulable: null` removes the field, restoring a node that never had it. */
+  patchNode(name: string, patch: MetadataPatch & { unschedulable?: boolean | null }): Promise<KubeNode>;
   readBinding(ref: BindingRef): Promise<KubeBinding | undefined>;
   /**
    * Deletes the binding only if it is still the object that was read (uid and resourceVersion
@@ -212,6 +220,8 @@ export interface EksPort {
   listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociation[]>;
   /** Role ARNs used by the cluster's managed node groups. */
   listNodegroupRoles(cluster: string, region: string): Promise<string[]>;
+  /** The cluster's tags, for policy rules that match on them. */
+  clusterTags(cluster: string, region: string): Promise<Record<string, string>>;
   /** Undefined when the cluster does not exist. */
   describeClusterSettings(cluster: string, region: string): Promise<ClusterSettings | undefined>;
   /** Starts an UpdateClusterConfig; returns the update id. */
@@ -260,6 +270,10 @@ export interface IamPort {
   describeRole(roleName: string): Promise<RoleDetails | undefined>;
   getRoleInlinePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   putRoleInlinePolicy(roleName: string, policyName: string, document: string): Promise<void>;
+  /** Returns false when the policy no longer exists. */
+  deleteRoleInlinePolicy(roleName: string, policyName: string): Promise<boolean>;
+  /** The longest session the role grants, in seconds (IAM GetRole). */
+  roleMaxSessionDuration(roleName: string): Promise<number>;
 }
 
 export interface NotificationMessage {
@@ -324,6 +338,14 @@ export interface Adapters {
   evidence?: EvidenceStore;
   /** Undefined when no webhook is configured. */
   slack?: SlackPort;
+  /** Per-target claims; undefined without INCIDENT_TABLE (the markers on the objects still prevent repeats). */
+  claims?: TargetClaimPort;
+  /** Duplicate-delivery detection; undefined without IDEMPOTENCY_TABLE. */
+  dedup?: DeliveryDedupPort;
+  /** Circuit-breaker counters shared by every invocation; undefined without INCIDENT_TABLE. */
+  breaker?: BreakerCounterPort;
+  /** The audit trail; undefined without INCIDENT_TABLE. */
+  incidentLog?: IncidentLogPort;
   /**
    * The adapters to act in another account with (a member account's findings); absent when the
    * responder acts in its own account only. Notifications stay with the responder's own.
@@ -349,4 +371,16 @@ export interface QueuePort {
   delete(message: ReceivedMessage): Promise<void>;
   /** Makes the message visible again at once. */
   release(message: ReceivedMessage): Promise<void>;
+}
+
+/** SSM Parameter Store, for configuration documents such as the response policy. */
+export interface ParameterPort {
+  /** The parameter's value (SecureString decrypted); undefined when it does not exist. */
+  getParameter(name: string): Promise<string | undefined>;
+}
+
+/** GuardDuty, read-only: recent findings for `policy simulate`. */
+export interface GuardDutyPort {
+  /** Every finding of every detector in the region updated at or after `since`, as the API returns it. */
+  findingsUpdatedSince(region: string, since: Date): Promise<unknown[]>;
 }

@@ -7,7 +7,7 @@ export const SHARED_IAM_READ_MS = 2000;
 /**
  * An IamPort whose policy reads are shared for a short while (SharedReads): correlation can
  * start the read revoke-role-sessions will make as soon as a role is known, and a burst of
- * findings about one role reads its policy once. A put always goes out and makes the read stale.
+ * findings about one role reads its policy once. A put or delete always goes out and makes the read stale.
  */
 export function shareIamReads(iam: IamPort, shareForMs = SHARED_IAM_READ_MS): IamPort {
   const reads = new SharedReads(shareForMs);
@@ -24,5 +24,14 @@ export function shareIamReads(iam: IamPort, shareForMs = SHARED_IAM_READ_MS): Ia
         reads.written([key(roleName, policyName)]);
       }
     },
+    async deleteRoleInlinePolicy(roleName, policyName) {
+      reads.written([key(roleName, policyName)]);
+      try {
+        return await iam.deleteRoleInlinePolicy(roleName, policyName);
+      } finally {
+        reads.written([key(roleName, policyName)]);
+      }
+    },
+    roleMaxSessionDuration: (roleName) => iam.roleMaxSessionDuration(roleName),
   };
 }

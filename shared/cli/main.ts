@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { GuardDutyPort } from '../adapters/ports';
 import { SdkQueue } from '../adapters/sqs';
 import { loadConfig } from '../config';
 import { createAdapters } from '../dependencies';
@@ -11,6 +12,9 @@ import { createLogger } from '../observability';
 import type { PipelineDeps } from '../pipeline';
 import { hasFailures } from '../pipeline';
 import { PLAYBOOK_NAMES, playbookNamed } from '../playbooks/registry';
+import { policyProvider, ssmParameters } from '../policy/source';
+import { registerIncidentCommands } from './incident-commands';
+import { registerPolicyCommands } from './policy-commands';
 import { renderReplayResult, replayFailedEvents } from '../replay';
 import { renderText } from '../report/render-text';
 import { parseJsonText, splitInput } from '../sources';
@@ -21,7 +25,7 @@ export interface CliIo {
   readStdin: () => string;
   env: NodeJS.ProcessEnv;
   /** Tests and the demo pass prepared adapters; by default the real ones are built from the environment. */
-  deps?: Partial<PipelineDeps>;
+  deps?: Partial<PipelineDeps> & { guardDuty?: GuardDutyPort };
 }
 
 export const EXIT_OK = 0;
@@ -34,6 +38,7 @@ interface CommonOptions {
   kubeconfig?: string;
   evidenceDir?: string;
   verbose?: boolean;
+  policy?: string;
 }
 
 function readEventDocument(path: string, io: CliIo): unknown {
@@ -54,8 +59,36 @@ function buildDeps(options: CommonOptions, io: CliIo): PipelineDeps {
     logger: io.deps?.logger ?? createLogger({ logLevel: options.verbose ? 'DEBUG' : undefined, defaultLevel: 'WARN' }),
     adapters: io.deps?.adapters ?? createAdapters(config, { kubeconfigPath: options.kubeconfig, evidenceDir: options.evidenceDir }),
     now: io.deps?.now,
+    policy: io.deps?.policy ?? policyProvider({ file: options.policy, ssmParameter: config.policySsmParameter }, ssmParameters),
   };
 }
+
+interface PlaybookOptions {
+  event?: string;
+  incident?: string;
+  cluster?: string;
+  namespace?: string;
+  pod?: string;
+  reason?: string;
+  allowProtected?: boolean;
+  restoreRoleSessions?: boolean;
+}
+
+/** What a playbook runs on: an event's findings, one pod, or (release) an incident; exactly one. */
+function playbookSubject(playbook: string, options: PlaybookOptions, io: CliIo): Record<string, unknown> {
+  const release = playbook === 'release';
+  if (!release && (options.incident || options.restoreRoleSessions)) throw new BadInputError('--incident and --restore-role-sessions are for the release playbook');
+  const podFlags = [options.namespace, options.pod];
+  const given = [options.event, options.incident, podFlags.some(Boolean) ? 'pod' : undefined].filter(Boolean).length;
+  const one = release ? '--event, --incident, or --cluster/--namespace/--pod' : '--event or --cluster/--namespace/--pod';
+  if (given > 1 || (options.event && options.cluster)) throw new BadInputError(`give one of ${one}, not several`);
+  if (options.event) return { event: readEventDocument(options.event, io) };
+  if (options.incident) return { incident: options.incident, ...(options.cluster ? { cluster: options.cluster } : {}) };
+  if (![options.cluster, ...podFlags].every(Boolean)) throw new BadInputError(`give ${release ? '--event, --incident, or' : '--event, or'} all of --cluster, --namespace and --pod`);
+  return { target: { cluster: options.cluster, namespace: options.namespace, pod: options.pod } };
+}
+
+const policyOption = () => new Option('--policy <file>', 'response policy YAML (default: POLICY_SSM_PARAMETER, else the built-in policy)');
 
 function print(reports: IncidentReport[], options: CommonOptions, io: CliIo): number {
   for (const report of reports) io.stdout(options.json ? JSON.stringify(report) : `${renderText(report)}\n`);
@@ -78,6 +111,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .description('Run the EventBridge handler path on a GuardDuty, Security Hub or CloudTrail event (file, or - for standard input); also accepts `aws guardduty get-findings` and `aws securityhub get-findings` output')
     .requiredOption('--event <file>', 'EventBridge event JSON, or - for standard input')
     .addOption(modeOption())
+    .addOption(policyOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
     .addOption(evidenceDirOption())
     .option('--json', 'print one JSON report per event')
@@ -85,36 +119,41 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .action(async (options: CommonOptions & { event: string }) => {
       const events = splitInput(readEventDocument(options.event, io));
       const deps = buildDeps(options, io);
+      // A bad policy stops the run before any event is handled.
+      await deps.policy?.();
       setExit(print(await handleEvents(events, { mode: options.mode }, deps), options, io));
     });
 
   cli
     .command('playbook')
-    .description('Run a playbook by hand on the finding(s) of an event, or on one pod')
+    .description('Run a playbook by hand on the finding(s) of an event, or on one pod; `release` also takes an incident id')
     .argument('<name>', `playbook: ${PLAYBOOK_NAMES.join(', ')}`)
     .option('--event <file>', 'EventBridge event JSON (or get-findings output), or - for standard input')
-    .option('--cluster <name>', 'EKS cluster of the pod')
+    .option('--incident <id>', 'release only: the incident to release (its cluster comes from INCIDENT_TABLE, or --cluster)')
+    .option('--cluster <name>', 'EKS cluster of the pod (or of the incident)')
     .option('--namespace <namespace>', 'namespace of the pod')
     .option('--pod <name>', 'pod name')
     .option('--reason <text>', 'why, for the report and notifications')
-    .option('--allow-protected', 'act even on protected namespaces')
+    .option('--allow-protected', 'act even on protected namespaces, workloads and nodes')
+    .option('--restore-role-sessions', "release only: lift the session revocation, once the role's maximum session duration has passed")
     .addOption(modeOption())
+    .addOption(policyOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
     .addOption(evidenceDirOption())
     .option('--json', 'print one JSON report per event')
     .option('--verbose', 'log to standard error')
-    .action(async (name: string, options: CommonOptions & { event?: string; cluster?: string; namespace?: string; pod?: string; reason?: string; allowProtected?: boolean }) => {
+    .action(async (name: string, options: CommonOptions & PlaybookOptions) => {
       const playbook = playbookNamed(name);
-      const podFlags = [options.cluster, options.namespace, options.pod];
-      if (options.event && podFlags.some(Boolean)) throw new BadInputError('give either --event or --cluster/--namespace/--pod, not both');
-      if (!options.event && !podFlags.every(Boolean)) throw new BadInputError('give --event, or all of --cluster, --namespace and --pod');
+      const subject = playbookSubject(playbook, options, io);
       const deps = buildDeps(options, io);
+      await deps.policy?.();
       const request = {
         playbook,
         mode: options.mode,
         reason: options.reason,
         allowProtected: options.allowProtected === true,
-        ...(options.event ? { event: readEventDocument(options.event, io) } : { target: { cluster: options.cluster, namespace: options.namespace, pod: options.pod } }),
+        ...(playbook === 'release' ? { restoreRoleSessions: options.restoreRoleSessions === true } : {}),
+        ...subject,
       };
       setExit(print(await runManualPlaybook(request, options.mode, deps), options, io));
     });
@@ -127,6 +166,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--queue-url <url>', 'the queue (stack outputs FailureQueueUrl, RuleDeadLetterQueueUrl); default $FAILURE_QUEUE_URL')
     .addOption(modeOption())
     .addOption(new Option('--max <n>', 'messages to take at most').default(100).argParser(positiveInteger))
+    .addOption(policyOption())
     .option('--kubeconfig <file>', "use this kubeconfig's current context instead of EKS DescribeCluster")
     .option('--json', 'print one JSON result per message')
     .option('--verbose', 'log to standard error')
@@ -142,6 +182,9 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
       if (results.length === 0 && !options.json) io.stdout(`no message in ${url}`);
       setExit(results.some((result) => result.status === 'failed') ? EXIT_ACTION_FAILED : EXIT_OK);
     });
+
+  registerPolicyCommands(cli, { io, setExit, readEventDocument: (path) => readEventDocument(path, io) });
+  registerIncidentCommands(cli, { io, setExit });
   return cli;
 }
 

@@ -62,6 +62,7 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     readServiceAccount: (namespace, name) => once(`sa/${namespace}/${name}`, () => kube.readServiceAccount(namespace, name)),
     listServiceAccounts: () => once('sa-list', () => kube.listServiceAccounts()),
     readNode: (name) => once(`node/${name}`, () => kube.readNode(name)),
+    listNodes: () => once('node-list', () => kube.listNodes()),
     replacePodLabels: (namespace, name, change) => write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.replacePodLabels(namespace, name, change)),
     listNetworkPolicies: (namespace) => once(`netpol-list/${namespace}`, () => kube.listNetworkPolicies(namespace)),
     createNetworkPolicy: (policy) => {
@@ -75,7 +76,8 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
       return created;
     },
     patchNetworkPolicy: (namespace, name, operations) => write([`netpol-list/${namespace}`], () => kube.patchNetworkPolicy(namespace, name, operations)),
-    patchNode: (name, patch) => write([`node/${name}`], () => kube.patchNode(name, patch)),
+    deleteNetworkPolicy: (namespace, name) => write([`netpol-list/${namespace}`], () => kube.deleteNetworkPolicy(namespace, name)),
+    patchNode: (name, patch) => write([`node/${name}`, 'node-list'], () => kube.patchNode(name, patch)),
     readBinding: (ref) => once(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, () => kube.readBinding(ref)),
     deleteBinding: (ref, expected) => write([`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`], () => kube.deleteBinding(ref, expected)),
     // Through `write`, like every write: the shared copy of the pod goes stale too, or a later

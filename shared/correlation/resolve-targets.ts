@@ -124,7 +124,7 @@ async function ownerChain(kube: KubernetesPort, pod: KubePod): Promise<OwnerRef[
   return chain;
 }
 
-function instanceIdOf(node: KubeNode | undefined): string | undefined {
+export function instanceIdOf(node: KubeNode | undefined): string | undefined {
   // EC2 nodes: aws:///us-east-1a/i-0123456789abcdef0
   return node?.providerID?.match(/(i-[0-9a-f]{8,17})$/)?.[1];
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Adapters, KubernetesPort } from '../adapters/ports';
 import type { ResponderConfig } from '../config';
-import type { Finding, IncidentReport, Targets } from '../model';
+import type { ActionRecord, Finding, IncidentReport, Targets } from '../model';
 
 /** Containment changes clusters and roles; notification only tells people. The runner gates them differently. */
 export type ActionKind = 'containment' | 'notification';
@@ -40,6 +40,33 @@ export interface ActionContext {
   allowProtected: boolean;
   /** The report so far; notification actions send it. */
   report?: IncidentReport;
+  /** Checks the runner passes before applying a change (per-target claims, circuit breaker), in order. */
+  guards?: ApplyGuard[];
+  /** Set for the release playbook. */
+  release?: ReleaseScope;
+}
+
+/** What a release undoes, and what it may rely on. */
+export interface ReleaseScope {
+  /** `--restore-role-sessions`: lift the revocation once the role's longest session has expired. */
+  restoreRoleSessions: boolean;
+  /** `namespace/pod` of every pod this release takes out of quarantine. */
+  releasing: Set<string>;
+  /** Namespaces where the incident's quarantine policy and narrowed policies may be. */
+  namespaces: string[];
+  /** Before-states from the incident log, by `<action> <target>` (e.g. `isolate-pod pod web/api-1`). */
+  recorded: Map<string, unknown>;
+}
+
+/** What a guard says just before a change: go ahead (and hear how it ended), or skip with the reason. */
+export type GuardEntry = { skip: string } | { exit: (record: ActionRecord) => Promise<void> };
+
+/**
+ * A check around `apply`, shared across invocations (a DynamoDB table): it may refuse (the
+ * target is already handled, a limit is reached) or admit and then learn the outcome.
+ */
+export interface ApplyGuard {
+  enter(action: AnyAction, target: string, context: ActionContext): Promise<GuardEntry>;
 }
 
 /** What `plan` found: nothing to do (with the reason), or one change ready to apply. */

@@ -11,12 +11,16 @@ import { meshDeny } from './actions/mesh-deny';
 import { notify } from './actions/notify';
 import { protectFromDisruption } from './actions/protect-from-disruption';
 import { protectInstance } from './actions/protect-instance';
+import { releasePod } from './actions/release-pod';
 import { removeAnonymousBinding } from './actions/remove-anonymous-binding';
 import { restoreControlPlaneLogging } from './actions/restore-control-plane-logging';
+import { restoreNetworkPolicies } from './actions/restore-network-policies';
+import { restoreRoleSessions } from './actions/restore-role-sessions';
 import { restrictPublicEndpoint } from './actions/restrict-public-endpoint';
 import { revokeAccessEntry } from './actions/revoke-access-entry';
 import { revokeRoleSessions } from './actions/revoke-role-sessions';
 import { snapshotVolumes } from './actions/snapshot-volumes';
+import { uncordonNode } from './actions/uncordon-node';
 import { updateSecurityHubFinding } from './actions/update-securityhub-finding';
 
 export const ACTIONS: readonly AnyAction[] = [
@@ -37,6 +41,10 @@ export const ACTIONS: readonly AnyAction[] = [
   revokeAccessEntry,
   notify,
   updateSecurityHubFinding,
+  releasePod,
+  restoreNetworkPolicies,
+  uncordonNode,
+  restoreRoleSessions,
 ];
 
 /**
@@ -58,6 +66,8 @@ export const PLAYBOOKS = {
   'block-image': [blockImage],
   'snapshot-volumes': [snapshotVolumes],
   notify: [],
+  /** Undoes a quarantine, in this order (see shared/playbooks/release.ts); never chosen by a policy rule. */
+  release: [releasePod, restoreNetworkPolicies, uncordonNode, restoreRoleSessions],
 } satisfies Record<string, AnyAction[]>;
 
 /** Actions the quarantine playbook runs only when configured to; named as a playbook of their own, they always run. */
@@ -81,3 +91,6 @@ export function containmentActionsOf(playbook: PlaybookName, config?: ResponderC
 
 /** Tell people (SNS, Slack) and record the response where analysts triage (Security Hub), side by side. */
 export const NOTIFICATION_ACTIONS: readonly AnyAction[] = [notify, updateSecurityHubFinding];
+
+/** Playbooks a policy rule may choose for automatic responses: every one but `release`, which only a person starts. */
+export const AUTOMATIC_PLAYBOOK_NAMES: readonly PlaybookName[] = PLAYBOOK_NAMES.filter((name) => name !== 'release');

@@ -6,7 +6,7 @@ import { meshDenyRelease } from './actions/mesh-deny';
 import { protectFromDisruptionRelease } from './actions/protect-from-disruption';
 import { protectInstanceRelease } from './actions/protect-instance';
 import { snapshotVolumesRelease } from './actions/snapshot-volumes';
-import type { ActionRelease } from './release';
+import type { ActionRelease } from './action-release';
 
 /**
  * How to undo each defense-in-depth and evidence action, by action name, for a release

@@ -17,6 +17,37 @@ export function mayApply(action: AnyAction, gate: Gate): { apply: boolean; why: 
   return { apply: true, why: '' };
 }
 
+/** Passes the guards in order; a refusal lets the guards already passed know nothing happened. */
+async function passGuards(action: AnyAction, target: string, context: ActionContext, skipped: (detail: string) => ActionRecord): Promise<{ skip: ActionRecord } | { exits: GuardExit[] }> {
+  const exits: GuardExit[] = [];
+  try {
+    // Guards protect changes to clusters and roles; notifications are never held back.
+    for (const guard of action.kind === 'containment' ? (context.guards ?? []) : []) {
+      const entry = await guard.enter(action, target, context);
+      if ('skip' in entry) {
+        const record = skipped(entry.skip);
+        await Promise.all(exits.map((exit) => exit(record)));
+        return { skip: record };
+      }
+      exits.push(entry.exit);
+    }
+  } catch (error) {
+    await Promise.all(exits.map((exit) => exit(skipped(describeError(error)))));
+    throw error;
+  }
+  return { exits };
+}
+
+type GuardExit = (record: ActionRecord) => Promise<void>;
+
+/** Tell the guards how it ended. The change is made either way: a guard that cannot record it is logged, not failed. */
+async function leave(exits: GuardExit[], record: ActionRecord, context: ActionContext): Promise<void> {
+  const results = await Promise.allSettled(exits.map((exit) => exit(record)));
+  for (const result of results) {
+    if (result.status === 'rejected') context.logger.error('guard could not record the outcome', { action: record.action, target: record.target, error: describeError(result.reason) });
+  }
+}
+
 /** Run one action over all its targets in parallel; every target ends as one record. */
 export async function runAction(action: AnyAction, context: ActionContext, gate: Gate): Promise<ActionRecord[]> {
   const permission = mayApply(action, gate);
@@ -25,9 +56,10 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
   return Promise.all(
     targets.map(async (target): Promise<ActionRecord> => {
       const started = Date.now();
+      const label = action.describe(target);
       const record = (status: ActionRecord['status'], detail: string, before?: unknown): ActionRecord => ({
         action: action.name,
-        target: action.describe(target),
+        target: label,
         status,
         detail,
         ...(before === undefined ? {} : { before }),
@@ -35,16 +67,24 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
       });
       const protectedReason = action.protectedReason?.(target);
       if (protectedReason) return record('skipped', `protected: ${protectedReason}`);
+      let exits: GuardExit[] = [];
       try {
         const plan = await action.plan(context, target);
         if ('skip' in plan) return record('skipped', plan.skip);
         if (!permission.apply) return record('planned', `would ${plan.summary} (${permission.why})`, plan.before);
+        const passed = await passGuards(action, label, context, (detail) => record('skipped', detail));
+        if ('skip' in passed) return passed.skip;
+        exits = passed.exits;
         const result = await action.apply(context, target, plan.change);
-        context.logger.info('action applied', { action: action.name, target: action.describe(target), status: result.status });
-        return record(result.status, result.detail, plan.before);
+        context.logger.info('action applied', { action: action.name, target: label, status: result.status });
+        const done = record(result.status, result.detail, plan.before);
+        await leave(exits.splice(0), done, context);
+        return done;
       } catch (error) {
-        context.logger.error('action failed', { action: action.name, target: action.describe(target), error: describeError(error) });
-        return record('failed', describeError(error));
+        context.logger.error('action failed', { action: action.name, target: label, error: describeError(error) });
+        const failed = record('failed', describeError(error));
+        await leave(exits, failed, context);
+        return failed;
       }
     }),
   );

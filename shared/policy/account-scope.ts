@@ -10,5 +10,5 @@ export const UNKNOWN_ACCOUNT = 'unknown';
  */
 export function accountVerdict(finding: Finding, allowedAccounts: string[] | undefined): Verdict | undefined {
   if (!allowedAccounts || finding.account === UNKNOWN_ACCOUNT || allowedAccounts.includes(finding.account)) return undefined;
-  return { decision: 'ignore', reason: `account ${finding.account || '(none)'} is not in ALLOWED_ACCOUNTS`, playbook: 'notify' };
+  return { decision: 'ignore', reason: `account ${finding.account || '(none)'} is not in ALLOWED_ACCOUNTS`, playbook: 'notify', skipActions: [], trace: [] };
 }

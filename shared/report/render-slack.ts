@@ -14,7 +14,7 @@ function clip(text: string): string {
 
 /** Block Kit message for an incoming webhook. */
 export function renderSlack(report: IncidentReport, consoleBaseUrl: string): { text: string; blocks: unknown[] } {
-  const headline = `${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
+  const headline = `${report.urgent ? 'URGENT: ' : ''}${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
   const targets = report.targets.map((target) => (target.pod ? `• pod \`${target.namespace}/${target.pod}\`${target.node ? ` on \`${target.node}\`` : ''}${target.roleArn ? `, role \`${target.roleArn}\`` : ''}` : `• node \`${target.node}\``));
   const actions = report.actions.map((action) => `${STATUS_EMOJI[action.status]} *${action.action}* ${action.target}: ${action.detail}`);
   const links = consoleLinks(report, consoleBaseUrl).map((link) => `<${link.url}|${link.label}>`);
@@ -32,6 +32,7 @@ export function renderSlack(report: IncidentReport, consoleBaseUrl: string): { t
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*${report.title}*\n${report.reason}`) } },
   ];
   if (report.controlPlane) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Call*\n${describeCall(report.controlPlane)}`) } });
+  if (report.urgent) blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: clip(`:rotating_light: *${report.urgent}*`) } });
   if (targets.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Targets*\n${targets.join('\n')}`) } });
   if (actions.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Actions*\n${actions.join('\n')}`) } });
   if (links.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });

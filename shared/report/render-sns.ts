@@ -7,7 +7,8 @@ import { severityLabel } from './severity';
 /** SNS subjects: ASCII, no line breaks, at most 100 characters. */
 function subjectOf(report: IncidentReport): string {
   // The decision comes first so truncation never hides it; the sender already says eks-responder.
-  const subject = `[${report.decision}] ${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
+  const urgent = report.urgent ? '[URGENT] ' : '';
+  const subject = `${urgent}[${report.decision}] ${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
   return subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 }
 
@@ -26,6 +27,7 @@ export function renderSnsMessage(report: IncidentReport, consoleBaseUrl: string)
       decision: report.decision,
       mode: report.mode,
       source: report.source,
+      urgent: report.urgent ? 'true' : 'false',
     },
   };
 }

@@ -24,6 +24,7 @@ export function describeCall(call: NonNullable<IncidentReport['controlPlane']>):
 /** The human-readable report: CLI output, SNS e-mail body. */
 export function renderText(report: IncidentReport): string {
   const lines = [
+    ...(report.urgent ? [`URGENT: ${report.urgent}`] : []),
     `Incident ${report.incidentId} (${report.mode} mode)`,
     `  Finding   ${report.findingType}, severity ${report.severity} ${severityLabel(report.severity)}, ${report.source} ${report.findingId}`,
     `  Title     ${report.title}`,

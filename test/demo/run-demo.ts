@@ -75,8 +75,16 @@ async function main(): Promise<void> {
     showCluster(sandbox);
     say('\nThe compromised pod still exists for forensics, its original labels kept in an annotation. Under a');
     say('Deployment, detaching the labels also lets the ReplicaSet start a clean replica and drops the pod from Services.');
+
+    heading('4. The release playbook undoes the quarantine from the markers it left');
+    const released = await cli(['playbook', 'release', '--event', EVENT, '--mode', 'enforce', '--reason', 'false positive after review'], sandbox.env);
+
+    heading('Sandbox cluster after the release');
+    showCluster(sandbox);
+    say('\nThe pod has its labels back, the policies are as they were and the node is schedulable. The role');
+    say("revocation stays until its sessions have expired: see --restore-role-sessions in the README.");
     say('To run against a real cluster: eks-responder respond --event <file> --kubeconfig ~/.kube/config (plan mode by default).');
-    process.exitCode = code;
+    process.exitCode = code || released;
   } finally {
     await sandbox.stop();
   }

@@ -7,11 +7,16 @@ import type { CorrelationNeed } from '../../shared/playbooks/action';
 import { updateSecurityHubFinding } from '../../shared/playbooks/actions/update-securityhub-finding';
 import { NOTIFICATION_ACTIONS, PLAYBOOK_NAMES, containmentActionsOf, type PlaybookName } from '../../shared/playbooks/registry';
 import { REMEDIATION_FOR } from '../../shared/policy/control-plane-policy';
-import { PLAYBOOK_BY_TYPE } from '../../shared/policy/default-policy';
+import { builtInPolicy } from '../../shared/policy/default-policy';
 import { ACCOUNT, REGION, type FunctionName } from './cloudformation';
 
-/** Findings (GuardDuty, Security Hub): decide() picks quarantine, a type's own playbook, or notify only. */
-const FINDING_PLAYBOOKS: PlaybookName[] = ['quarantine', ...Object.values(PLAYBOOK_BY_TYPE), 'notify'];
+/**
+ * Findings (GuardDuty, Security Hub): the playbooks the shipped response policy's rules choose,
+ * quarantine for the Security Hub custom action, and notify. A custom policy choosing other
+ * playbooks needs their grants added to the finding functions.
+ */
+const policy = builtInPolicy();
+const FINDING_PLAYBOOKS = [...new Set(['quarantine', ...policy.rules.map((rule) => rule.playbook), policy.default.playbook, 'notify'])] as PlaybookName[];
 /** Control-plane calls (CloudTrail): decideControlPlane() picks the remediation of a risk, or notify only. */
 const CONTROL_PLANE_PLAYBOOKS: PlaybookName[] = [...new Set(Object.values(REMEDIATION_FOR)), 'notify'];
 

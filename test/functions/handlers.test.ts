@@ -99,6 +99,32 @@ describe('Lambda handlers', () => {
       expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBe(true);
     });
 
+    it('loads the response policy from SSM Parameter Store once per execution environment', async () => {
+      const policy = 'version: 1\nrules:\n  - name: argocd-isolate-only\n    match: {namespace: argocd}\n    decision: respond\n    playbook: isolate-pod\ndefault:\n  decision: ignore\n';
+      sandbox.aws.addParameter('/eks-responder/policy', policy, 'SecureString');
+      Object.assign(process.env, { RESPONSE_MODE: 'enforce', POLICY_SSM_PARAMETER: '/eks-responder/policy' });
+      const handler = await coldStart('../../functions/guardduty');
+
+      const report = await handler(asEventBridgeEvent(argocdFinding({ severity: 2 })));
+      await handler(asEventBridgeEvent(argocdFinding({ severity: 2, id: 'a-second-finding' })));
+
+      expect(report).toMatchObject({ decision: 'respond', policyRule: 'argocd-isolate-only', mode: 'enforce' });
+      expect(report.actions.map((action: { action: string }) => action.action)).toEqual(['isolate-pod', 'notify', 'notify', 'update-securityhub-finding']);
+      expect(sandbox.aws.callsTo('ssm', 'GetParameter')).toHaveLength(1);
+      expect(sandbox.aws.callsTo('ssm', 'GetParameter')[0].params).toMatchObject({ Name: '/eks-responder/policy', WithDecryption: true });
+    });
+
+    it('fails loudly, before any cluster call, when the SSM policy is missing or invalid', async () => {
+      process.env.POLICY_SSM_PARAMETER = '/eks-responder/policy';
+      const handler = await coldStart('../../functions/guardduty');
+
+      await expect(handler(highSeverityEvent())).rejects.toMatchObject({ name: 'ConfigError', message: 'POLICY_SSM_PARAMETER /eks-responder/policy: parameter not found' });
+      sandbox.aws.addParameter('/eks-responder/policy', 'version: 1\ndefault:\n  decision: respond\n  mode: yolo\n');
+      await expect(handler(highSeverityEvent())).rejects.toMatchObject({ name: 'ConfigError', message: 'ssm:/eks-responder/policy:4: default.mode: expected one of "plan"|"notify"|"enforce"' });
+      expect(sandbox.kube.requests).toEqual([]);
+      expect(sandbox.aws.callsTo('eks')).toEqual([]);
+    });
+
     it('refuses a Slack webhook URL in plain environment', async () => {
       process.env.SLACK_WEBHOOK_URL = sandbox.aws.slackWebhookUrl;
       const handler = await coldStart('../../functions/guardduty');
@@ -209,8 +235,40 @@ describe('Lambda handlers', () => {
       expect(sandbox.kube.mutations()).toEqual([]);
     });
 
+    it('releases a quarantine by incident id', async () => {
+      const handler = await coldStart('../../functions/manual-playbook');
+      const [quarantined] = await handler({ playbook: 'quarantine', event: highSeverityEvent(), mode: 'enforce' });
+
+      const [released] = await handler({ playbook: 'release', incident: quarantined.incidentId, cluster: CLUSTER, mode: 'enforce' });
+
+      expect(released).toMatchObject({ incidentId: quarantined.incidentId, source: 'manual', decision: 'respond' });
+      expect(released.actions.map((action: { action: string; status: string }) => `${action.action}:${action.status}`)).toEqual([
+        'release-pod:done',
+        'restore-network-policies:done',
+        'uncordon-node:done',
+        'restore-role-sessions:skipped',
+        // The layered and evidence releases: the sandbox serves no CNI policy or mesh API, and the opt-ins did not run.
+        'release-collect-evidence:done',
+        'release-cilium-deny:skipped',
+        'release-calico-deny:skipped',
+        'release-mesh-deny:skipped',
+        'release-protect-instance:done',
+        'release-snapshot-volumes:skipped',
+        'release-block-image:skipped',
+        'release-protect-from-disruption:skipped',
+        'release-protect-from-disruption:done',
+        'notify:done',
+        'notify:done',
+        // A release by incident id has no Security Hub finding of its own.
+        'update-securityhub-finding:skipped',
+      ]);
+      expect(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.labels).toEqual({ app: 'privileged-pod', team: 'danger' });
+      expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBeUndefined();
+    });
+
     it.each([
-      [{ playbook: 'quarantine' }, 'manual playbook request: give exactly one of "event" or "target"'],
+      [{ playbook: 'quarantine' }, 'manual playbook request: give exactly one of "event", "target" or (release only) "incident"'],
+      [{ playbook: 'quarantine', incident: 'inc-0123456789abcdef' }, 'manual playbook request: "incident" and "restoreRoleSessions" are for the release playbook'],
       [{ playbook: 'delete-cluster', target: { cluster: CLUSTER, namespace: 'web', pod: 'x' } }, /^manual playbook request: playbook: /],
       [{ playbook: 'quarantine', target: { cluster: CLUSTER, namespace: 'Web!', pod: 'x' } }, /^manual target: namespace: /],
     ])('rejects %j', async (payload, message) => {

@@ -98,6 +98,7 @@ describe('handler metrics (EMF)', () => {
     expect(seconds).toBeLessThan(120);
     // No EVIDENCE_BUCKET in this environment and a plain cluster (no Cilium, Calico, Istio, Karpenter): those are skipped.
     expect(metrics.filter((metric) => metric.name === 'Actions').map(({ value, dimensions }) => ({ value, ...dimensions }))).toEqual([
+      // No EVIDENCE_BUCKET in this environment: no evidence store, so collect-evidence skips.
       { value: 1, service: METRICS_SERVICE, action: 'collect-evidence', status: 'skipped' },
       { value: 1, service: METRICS_SERVICE, action: 'isolate-pod', status: 'done' },
       { value: 1, service: METRICS_SERVICE, action: 'cordon-node', status: 'done' },

@@ -17,7 +17,7 @@ import {
   ListPodIdentityAssociationsCommand,
   UpdateClusterConfigCommand,
 } from '@aws-sdk/client-eks';
-import { GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { GetDetectorCommand, GetFindingsCommand, GuardDutyClient, ListDetectorsCommand, ListFindingsCommand } from '@aws-sdk/client-guardduty';
 import {
   DeleteRolePolicyCommand,
   GetRoleCommand,
@@ -31,6 +31,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 // client-sts is not a direct dependency of the project (it comes with the serverless dev
 // dependency); the responder reaches STS through the credential providers and presigned URLs.
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -456,6 +457,49 @@ describe('Security Hub', () => {
   });
 });
 
+describe('GuardDuty', () => {
+  const finding = (id: string, updatedAt: string) => ({ id, type: 'Execution:Runtime/ReverseShell', severity: 8, updatedAt, resource: { resourceType: 'EKSCluster' } });
+
+  it('lists detectors, lists findings updated since a time in pages, and gets them', async () => {
+    const guardduty = client((c) => new GuardDutyClient(c));
+    for (let index = 0; index < 60; index += 1) fake.addGuardDutyFinding(finding(`new-${index}`, '2026-11-20T10:00:00.000Z'), 'd-one');
+    fake.addGuardDutyFinding(finding('old', '2026-10-01T10:00:00.000Z'), 'd-one');
+    fake.addGuardDutyFinding(finding('other', '2026-11-21T10:00:00.000Z'), 'd-two');
+
+    expect((await guardduty.send(new ListDetectorsCommand({}))).DetectorIds).toEqual(['d-one', 'd-two']);
+    const criteria = { Criterion: { updatedAt: { GreaterThanOrEqual: Date.parse('2026-11-01T00:00:00Z') } } };
+    const first = await guardduty.send(new ListFindingsCommand({ DetectorId: 'd-one', FindingCriteria: criteria }));
+    const second = await guardduty.send(new ListFindingsCommand({ DetectorId: 'd-one', FindingCriteria: criteria, NextToken: first.NextToken }));
+    expect([first.FindingIds?.length, second.FindingIds?.length, second.NextToken]).toEqual([50, 10, undefined]);
+    const { Findings } = await guardduty.send(new GetFindingsCommand({ DetectorId: 'd-one', FindingIds: ['new-3', 'old'] }));
+    expect(Findings?.map((item) => [item.Id, item.Severity, item.Resource?.ResourceType])).toEqual([
+      ['new-3', 8, 'EKSCluster'],
+      ['old', 8, 'EKSCluster'],
+    ]);
+    expect(fake.callsTo('guardduty', 'ListFindings')[0].params).toMatchObject({ DetectorId: 'd-one', findingCriteria: { criterion: { updatedAt: { greaterThanOrEqual: expect.any(Number) } } } });
+  });
+
+  it('refuses an unknown detector and more than 50 ids per GetFindings', async () => {
+    const guardduty = client((c) => new GuardDutyClient(c), 1);
+    fake.addGuardDutyFinding(finding('f', '2026-11-20T10:00:00.000Z'), 'd-one');
+
+    expect((await sdkError(guardduty.send(new ListFindingsCommand({ DetectorId: 'd-none' })))).name).toBe('BadRequestException');
+    const ids = Array.from({ length: 51 }, (_, index) => `f${index}`);
+    expect((await sdkError(guardduty.send(new GetFindingsCommand({ DetectorId: 'd-one', FindingIds: ids })))).name).toBe('BadRequestException');
+  });
+});
+
+describe('SSM Parameter Store', () => {
+  it('returns a parameter, decrypting a SecureString only when asked', async () => {
+    const ssm = client((c) => new SSMClient(c), 1);
+    fake.addParameter('/eks-responder/policy', 'version: 1', 'SecureString');
+
+    expect((await ssm.send(new GetParameterCommand({ Name: '/eks-responder/policy', WithDecryption: true }))).Parameter).toMatchObject({ Value: 'version: 1', Type: 'SecureString' });
+    expect((await ssm.send(new GetParameterCommand({ Name: '/eks-responder/policy' }))).Parameter?.Value).not.toBe('version: 1');
+    expect((await sdkError(ssm.send(new GetParameterCommand({ Name: '/missing' })))).name).toBe('ParameterNotFound');
+  });
+});
+
 describe('operations the fake does not implement', () => {
   it('answers UnknownOperationException and records the call', async () => {
     const eks = client((c) => new EKSClient(c), 1);
@@ -463,19 +507,19 @@ describe('operations the fake does not implement', () => {
     const guardduty = client((c) => new GuardDutyClient(c), 1);
     fake.addCluster({ name: 'prod' });
 
-    for (const promise of [
-      eks.send(new ListAddonsCommand({ clusterName: 'prod' })),
-      iam.send(new ListUsersCommand({})),
-      guardduty.send(new ListDetectorsCommand({})),
+    for (const call of [
+      () => eks.send(new ListAddonsCommand({ clusterName: 'prod' })),
+      () => iam.send(new ListUsersCommand({})),
+      () => guardduty.send(new GetDetectorCommand({ DetectorId: 'd1' })),
     ]) {
-      const err = await sdkError(promise);
+      const err = await sdkError(call());
       expect(err.name).toBe('UnknownOperationException');
       expect(err.$metadata.httpStatusCode).toBe(400);
     }
     expect(fake.unknownCalls().map((c) => [c.service, c.operation])).toEqual([
       ['eks', 'GET /clusters/prod/addons'],
       ['iam', 'ListUsers'],
-      ['guardduty', 'GET /detector'],
+      ['guardduty', 'GET /detector/d1'],
     ]);
   });
 });
@@ -518,7 +562,7 @@ describe('AWS_ENDPOINT_URL_* environment variables', () => {
     expect((await secrets.send(new GetSecretValueCommand({ SecretId: 'token' }))).SecretString).toBe('s3cr3t');
     expect((await hub.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: [], Workflow: { Status: 'NOTIFIED' } }))).ProcessedFindings).toEqual([]);
     expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('111122223333');
-    expect((await sdkError(guardduty.send(new ListDetectorsCommand({})))).name).toBe('UnknownOperationException');
+    expect((await guardduty.send(new ListDetectorsCommand({}))).DetectorIds).toEqual([]);
 
     expect(fake.calls.map((c) => `${c.service}:${c.operation}`)).toEqual([
       'eks:DescribeCluster',
@@ -527,7 +571,7 @@ describe('AWS_ENDPOINT_URL_* environment variables', () => {
       'secretsmanager:GetSecretValue',
       'securityhub:BatchUpdateFindings',
       'sts:GetCallerIdentity',
-      'guardduty:GET /detector',
+      'guardduty:ListDetectors',
     ]);
     expect(new Set(fake.calls.map((c) => c.accessKeyId))).toEqual(new Set([FAKE_CREDENTIALS.accessKeyId]));
     expect(new Set(fake.calls.map((c) => c.region))).toEqual(new Set(['us-east-1']));

@@ -4,7 +4,7 @@
  * Point a client at it with the `endpoint` client option or, for code that builds its own clients,
  * with `endpointEnv()` / `applyEndpointEnv()` (the SDK reads `AWS_ENDPOINT_URL_<SERVICE ID>`, e.g.
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`). One server answers EKS, IAM, SNS, STS, Secrets Manager,
- * Security Hub, GuardDuty, SQS, EC2 and S3 plus a Slack incoming-webhook sink. State lives in memory and is
+ * Security Hub, GuardDuty, SQS, EC2, S3 and SSM Parameter Store plus a Slack incoming-webhook sink. State lives in memory and is
  * seeded by the test; every request is recorded, including ones the fake does not implement
  * (answered with HTTP 400 `UnknownOperationException` so the test notices).
  *
@@ -71,6 +71,7 @@ export const ENDPOINT_ENV_VARS = [
   'AWS_ENDPOINT_URL_SQS',
   'AWS_ENDPOINT_URL_EC2',
   'AWS_ENDPOINT_URL_S3',
+  'AWS_ENDPOINT_URL_SSM',
 ] as const;
 
 /** Environment variables that would send SDK clients elsewhere or pick other credentials; cleared by applyEndpointEnv. */
@@ -249,6 +250,21 @@ export class FakeAws {
 
   addSecret(id: string, value: string): void {
     this.state.addSecret(id, value);
+  }
+
+  /**
+   * Stores a GuardDuty finding (wire shape, camelCase: an EventBridge event's `detail`) under a
+   * detector, created on first use. ListFindings filters on its `updatedAt`.
+   */
+  addGuardDutyFinding(finding: Record<string, unknown>, detectorId = 'd-fake0000000000000000000000000001'): void {
+    const findings = this.state.guardDutyDetectors.get(detectorId) ?? new Map<string, Record<string, unknown>>();
+    findings.set(String(finding.id), finding);
+    this.state.guardDutyDetectors.set(detectorId, findings);
+  }
+
+  /** Stores an SSM parameter (GetParameter decrypts a SecureString only WithDecryption). */
+  addParameter(name: string, value: string, type: 'String' | 'SecureString' = 'String'): void {
+    this.state.parameters.set(name, { name, type, value });
   }
 
   /** Identity returned by STS GetCallerIdentity. */

@@ -415,6 +415,13 @@ describe('patch', () => {
     expect(server.requests[0]).toMatchObject({ verb: 'patch', contentType: 'application/merge-patch+json', name: 'web-1', status: 200 });
   });
 
+  it('omits a labels or annotations map left empty, as the API server does (omitempty)', async () => {
+    await core.patchNamespacedPod({ name: 'web-1', namespace: 'shop', body: { metadata: { labels: { app: null, tier: null }, annotations: { a: null } } } }, mergePatchOptions);
+    const after = server.getObject('pods', 'shop', 'web-1')!;
+    expect(after.metadata).not.toHaveProperty('labels');
+    expect(after.metadata).not.toHaveProperty('annotations');
+  });
+
   it('leaves resourceVersion alone for a patch that changes nothing', async () => {
     const before = server.getObject('pods', 'shop', 'web-1')!;
     await core.patchNamespacedPod({ name: 'web-1', namespace: 'shop', body: { metadata: { labels: { app: 'web' } } } }, mergePatchOptions);

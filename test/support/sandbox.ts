@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDynamo, type LocalDynamo } from './dynamo';
 import { FakeAws } from './fake-aws';
 import { KubeApiServer } from './kube-api-server';
 import { ACCOUNT, CLUSTER, NODES, POD_IDENTITY_ASSOCIATIONS, REGION, ROLES, seedClusterScenario } from './cluster-scenario';
@@ -15,6 +16,8 @@ export interface Sandbox {
   kube: KubeApiServer;
   aws: FakeAws;
   kubeconfigPath: string;
+  /** The local DynamoDB, when started with `withTables`. */
+  dynamo?: LocalDynamo;
   /**
    * Responder environment: NOTIFY_TOPIC_ARN, SLACK_WEBHOOK_URL, EVIDENCE_BUCKET. Without KUBECONFIG the responder
    * takes the EKS path: DescribeCluster (answered locally with the test API server's endpoint
@@ -30,13 +33,16 @@ export interface SandboxOptions {
   withoutSlack?: boolean;
   /** Leave out EVIDENCE_BUCKET (the bucket itself still exists). */
   withoutEvidenceBucket?: boolean;
+  /** Start a local DynamoDB with the incident and idempotency tables, named in `env`. */
+  withTables?: boolean;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const tls = { key: readFileSync(join(__dirname, 'tls', 'localhost.key'), 'utf8'), cert: readFileSync(join(__dirname, 'tls', 'localhost.crt'), 'utf8') };
-  const [kube, aws] = await Promise.all([
+  const [kube, aws, dynamo] = await Promise.all([
     KubeApiServer.start({ latencyMs: options.latencyMs, tls }),
     FakeAws.start({ latencyMs: options.latencyMs, accountId: ACCOUNT, region: REGION }),
+    options.withTables ? startDynamo() : Promise.resolve(undefined),
   ]);
   seedClusterScenario(kube);
   aws.addCluster({ name: CLUSTER, endpoint: kube.url, caData: Buffer.from(tls.cert).toString('base64') });
@@ -58,19 +64,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const kubeconfigPath = join(directory, 'kubeconfig.json');
   kube.writeKubeconfig(kubeconfigPath);
   const restoreEnv = aws.applyEndpointEnv();
+  const savedDynamoEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (dynamo) process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.url;
   return {
     kube,
     aws,
     kubeconfigPath,
+    dynamo,
     env: {
       NOTIFY_TOPIC_ARN: TOPIC_ARN,
       ...(options.withoutSlack ? {} : { SLACK_WEBHOOK_URL: aws.slackWebhookUrl }),
       ...(options.withoutEvidenceBucket ? {} : { EVIDENCE_BUCKET }),
+      ...(dynamo?.env ?? {}),
     },
     async stop() {
       restoreEnv();
+      if (savedDynamoEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      else process.env.AWS_ENDPOINT_URL_DYNAMODB = savedDynamoEndpoint;
       rmSync(directory, { recursive: true, force: true });
-      await Promise.all([kube.stop(), aws.stop()]);
+      await Promise.all([kube.stop(), aws.stop(), dynamo?.stop()]);
     },
   };
 }

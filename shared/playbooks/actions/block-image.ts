@@ -4,7 +4,7 @@ import { ActionFailedError } from '../../errors';
 import { blockImagePolicyName, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../markers';
 import type { PodTarget } from '../../model';
 import type { Action, ActionContext } from '../action';
-import type { ActionRelease } from '../release';
+import type { ActionRelease } from '../action-release';
 import { createdFor, createdMetadata } from './created-object';
 import { requireKube } from './require-kube';
 import { blockedImageTemplate, CONSTRAINT_KIND, gatekeeperConstraint, kyvernoPolicy } from './block-image-policies';

@@ -3,7 +3,7 @@ import { selectorMatches } from '../../correlation/labels';
 import { EVIDENCE_ANNOTATION } from '../../markers';
 import type { PodTarget } from '../../model';
 import type { Action, ActionContext } from '../action';
-import type { ActionRelease } from '../release';
+import type { ActionRelease } from '../action-release';
 import { writeBundle, type EvidenceItem } from './evidence-bundle';
 import { requireKube } from './require-kube';
 

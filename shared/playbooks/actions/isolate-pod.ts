@@ -95,7 +95,7 @@ export const isolatePod: Action<PodTarget, IsolationChange> = {
     return {
       summary: steps.join('; '),
       change: { pod, createPolicy: !policyExists, policiesToNarrow: stillAdmitting },
-      before: { labels: original, admittingPolicies: detachedFrom },
+      before: { labels: original, annotations: pod.annotations, admittingPolicies: detachedFrom, narrowedPolicies: stillAdmitting.map((policy) => policy.name) },
     };
   },
 

@@ -1,7 +1,7 @@
 import type { CustomObject, CustomResource, KubernetesPort } from '../../adapters/ports';
 import { detectClusterApis, type ClusterApis } from '../../correlation/cluster-apis';
 import type { Action, ActionContext, KubernetesPermission } from '../action';
-import type { ActionRelease } from '../release';
+import type { ActionRelease } from '../action-release';
 import { createdFor } from './created-object';
 import type { NamespaceTarget } from './namespace-targets';
 import { namespaceTargets } from './namespace-targets';

@@ -2,7 +2,7 @@ import { detectClusterApis } from '../../correlation/cluster-apis';
 import { DISRUPTION_PROTECTION_ANNOTATION, DO_NOT_DISRUPT_ANNOTATION, SCALE_DOWN_DISABLED_ANNOTATION } from '../../markers';
 import type { NodeTarget, PodTarget } from '../../model';
 import type { Action, ActionContext } from '../action';
-import type { ActionRelease } from '../release';
+import type { ActionRelease } from '../action-release';
 import { requireKube } from './require-kube';
 
 type DisruptionTarget = { kind: 'pod'; pod: PodTarget } | { kind: 'node'; node: NodeTarget };

@@ -2,7 +2,7 @@ import type { TerminationSettings } from '../../adapters/ports';
 import { BEFORE_SHUTDOWN_BEHAVIOR_TAG, BEFORE_TERMINATION_PROTECTION_TAG, INCIDENT_TAG } from '../../markers';
 import type { NodeTarget } from '../../model';
 import type { Action } from '../action';
-import type { ActionRelease } from '../release';
+import type { ActionRelease } from '../action-release';
 import { instanceBehind } from './node-instance';
 
 interface InstanceChange {

@@ -1,4 +1,4 @@
-import { REVOKE_POLICY_NAME } from '../../markers';
+import { REVOKE_POLICY_NAME, revocationSid } from '../../markers';
 import type { RoleTarget } from '../../model';
 import type { Action } from '../action';
 
@@ -15,7 +15,7 @@ export function revocationPolicy(revokedBefore: string, incidentId: string): str
     Statement: [
       {
         // Sid carries the incident so the role itself records who revoked and why.
-        Sid: `EksResponder${incidentId.replace(/[^A-Za-z0-9]/g, '')}`,
+        Sid: revocationSid(incidentId),
         Effect: 'Deny',
         Action: ['*'],
         Resource: ['*'],
@@ -25,7 +25,7 @@ export function revocationPolicy(revokedBefore: string, incidentId: string): str
   });
 }
 
-function revokedBeforeOf(document: string): string | undefined {
+export function revokedBeforeOf(document: string): string | undefined {
   try {
     const parsed = JSON.parse(document) as { Statement?: { Condition?: { DateLessThan?: Record<string, string> } }[] };
     return parsed.Statement?.map((statement) => statement.Condition?.DateLessThan?.['aws:TokenIssueTime']).find(Boolean);

@@ -1,7 +1,7 @@
 import { INCIDENT_TAG } from '../../markers';
 import type { NodeTarget } from '../../model';
 import type { Action } from '../action';
-import type { ActionRelease } from '../release';
+import type { ActionRelease } from '../action-release';
 import { instanceBehind } from './node-instance';
 
 interface SnapshotChange {

@@ -68,7 +68,11 @@ describe('eks-responder replay --from-dlq', () => {
       expect(sandbox.kube.getObject('pods', 'web', pod)?.metadata.labels).toHaveProperty([QUARANTINE_LABEL]);
     }
     expect(byId[ids.manual].reports[0]).toMatchObject({ mode: 'enforce', title: 'Manual playbook invocation: INC-7' });
-    expect(sandbox.kube.getObject('nodes', undefined, NODES.b.name)?.spec.unschedulable).toBe(true);
+    // In enforce mode, and within the built-in limits: the two replays before it already cordoned a node
+    // of three, so the circuit breaker holds this one back (50% of the nodes at most) and asks a person.
+    expect(byId[ids.manual].reports[0].actions[0]).toMatchObject({ action: 'cordon-node', status: 'skipped', detail: expect.stringMatching(/^circuit-open: cordoning node /) });
+    expect(byId[ids.manual].reports[0].urgent).toMatch(/^circuit breaker open: 1 containment action held back/);
+    expect(sandbox.kube.getObject('nodes', undefined, NODES.b.name)?.spec.unschedulable).toBeUndefined();
 
     // Only the bad messages are left, visible again for the next run.
     expect(remaining().map((message) => [message.messageId, message.visible])).toEqual([

@@ -152,7 +152,7 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     expect(sandbox.aws.mutations().map((call) => call.operation)).toEqual(['BatchUpdateFindings']);
   });
 
-  it('contains every current pod of a Deployment, on every node, and revokes its role once', async () => {
+  it('contains every current pod of a Deployment, cordons no more than half the nodes, and revokes its role once', async () => {
     const event = argocdFinding({ severity: 8, workload: { Name: 'frontend', Type: 'deployments', Namespace: 'web' } });
 
     const result = await run(['respond', '--event', '-', '--mode', 'enforce', '--json'], event);
@@ -166,13 +166,19 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     }
     // The look-alike pod the Deployment does not own is untouched.
     expect(sandbox.kube.getObject('pods', 'web', 'frontend-debug')?.metadata.labels).toEqual({ app: 'frontend' });
-    expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBe(true);
-    expect(sandbox.kube.getObject('nodes', undefined, NODES.b.name)?.spec.unschedulable).toBe(true);
+    // The pods run on two of the three nodes; the default policy's circuit breaker lets the
+    // responder hold at most half the nodes (here one) cordoned: the other is held back, urgently.
+    const cordons = report.actions.filter((action) => action.action === 'cordon-node');
+    expect(cordons.map((action) => action.status).sort()).toEqual(['done', 'skipped']);
+    expect(cordons.find((action) => action.status === 'skipped')?.detail).toMatch(/^circuit-open: cordoning node \S+ would leave 2 of the cluster's 3 nodes cordoned by the responder \(limit 50%, 1 nodes\)$/);
+    const unschedulable = [NODES.a.name, NODES.b.name].filter((name) => sandbox.kube.getObject('nodes', undefined, name)?.spec.unschedulable);
+    expect(unschedulable).toHaveLength(1);
+    expect(report.urgent).toMatch(/^circuit breaker open: 1 containment action held back \(cordon-node node /);
     expect(sandbox.aws.callsTo('iam', 'PutRolePolicy')).toHaveLength(1);
     expect(report.actions.find((action) => action.action === 'revoke-role-sessions')?.target).toBe(`role ${ROLES.frontend}`);
   });
 
-  it('contains a DaemonSet on every node and warns that its Pod Identity role is shared', async () => {
+  it('contains a DaemonSet on every node, cordons no more than half the nodes, and warns that its Pod Identity role is shared', async () => {
     const event = argocdFinding({ severity: 8, workload: { Name: 'node-agent', Type: 'daemonsets', Namespace: 'monitoring' } });
 
     const result = await run(['respond', '--event', '-', '--mode', 'enforce', '--json'], event);
@@ -182,7 +188,8 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
       ['node-agent-7fk2d', NODES.a.name, ROLES.nodeAgent],
       ['node-agent-p9xw4', NODES.b.name, ROLES.nodeAgent],
     ]);
-    expect(report.actions.filter((action) => action.action === 'cordon-node').map((action) => action.status)).toEqual(['done', 'done']);
+    // One of the two nodes: the circuit breaker keeps at most half the cluster's nodes cordoned.
+    expect(report.actions.filter((action) => action.action === 'cordon-node').map((action) => action.status).sort()).toEqual(['done', 'skipped']);
     expect(report.actions.find((action) => action.action === 'revoke-role-sessions')?.detail).toContain('also used by monitoring/node-agent');
   });
 

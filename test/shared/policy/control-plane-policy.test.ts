@@ -12,79 +12,83 @@ const openEndpoint = () => call('UpdateClusterConfig', { name: 'prod', resources
 const settings = (change: Partial<PolicySettings> = {}): PolicySettings => ({ ...DEFAULT_SETTINGS, responderPrincipals: [RESPONDER_ROLE], ...change });
 
 describe('control-plane policy', () => {
-  it('notifies by default and plans the remediation for a person', () => {
-    expect(decide(openEndpoint(), undefined, settings())).toEqual({
+  it('notifies by default and plans the remediation for a person', async () => {
+    expect(await decide(openEndpoint(), { settings: settings() })).toEqual({
       decision: 'notify',
       playbook: 'restrict-public-endpoint',
       reason: 'public endpoint access allowed from 0.0.0.0/0: remediation restrict-public-endpoint is not enabled (CONTROL_PLANE_REMEDIATION), planned for a person to run',
+      skipActions: [],
+      trace: [],
     });
   });
 
-  it('remediates on its own once the remediation is enabled', () => {
-    const verdict = decide(openEndpoint(), undefined, settings({ controlPlaneRemediation: ['restrict-public-endpoint'] }));
+  it('remediates on its own once the remediation is enabled', async () => {
+    const verdict = await decide(openEndpoint(), { settings: settings({ controlPlaneRemediation: ['restrict-public-endpoint'] }) });
 
     expect(verdict).toMatchObject({ decision: 'respond', playbook: 'restrict-public-endpoint', reason: expect.stringContaining('remediation restrict-public-endpoint is enabled') });
   });
 
-  it('only notifies on deletions, which no remediation undoes', () => {
-    expect(decide(call('DeleteCluster', { name: 'prod' }), undefined, settings({ controlPlaneRemediation: ['restrict-public-endpoint', 'revoke-access-entry'] }))).toEqual({
+  it('only notifies on deletions, which no remediation undoes', async () => {
+    expect(await decide(call('DeleteCluster', { name: 'prod' }), { settings: settings({ controlPlaneRemediation: ['restrict-public-endpoint', 'revoke-access-entry'] }) })).toEqual({
       decision: 'notify',
       playbook: 'notify',
       reason: 'cluster deleted: no automatic remediation, a person decides',
+      skipActions: [],
+      trace: [],
     });
   });
 
   it.each([
     ['the responder role, by its session', { actor: RESPONDER_ROLE, sessionName: 'eks-responder-cloudtrail' }],
     ['the responder caller identity, by another session of its role', { actor: 'arn:aws:iam::123456789012:role/other-path/eks-responder-cloudtrail', sessionName: 'awslambda_123' }],
-  ])('ignores a call made by %s', (_name, options) => {
+  ])('ignores a call made by %s', async (_name, options) => {
     const finding = call('UpdateClusterConfig', { name: 'prod', resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] } }, options);
 
-    const verdict = decide(finding, undefined, settings({ responderPrincipals: [RESPONDER_ROLE, 'arn:aws:sts::123456789012:assumed-role/eks-responder-cloudtrail/other'] }));
+    const verdict = await decide(finding, { settings: settings({ responderPrincipals: [RESPONDER_ROLE, 'arn:aws:sts::123456789012:assumed-role/eks-responder-cloudtrail/other'] }) });
 
     expect(verdict).toMatchObject({ decision: 'ignore', reason: expect.stringMatching(/^made by the responder's own identity \(arn:aws:/) });
   });
 
-  it('tells the responder apart from a role of the same name in another account', () => {
+  it('tells the responder apart from a role of the same name in another account', async () => {
     const actor = { arn: 'arn:aws:sts::999999999999:assumed-role/eks-responder-cloudtrail/s', roleArn: 'arn:aws:iam::999999999999:role/eks-responder-cloudtrail' };
 
     expect(responderMatch(actor, [RESPONDER_ROLE])).toBeUndefined();
     expect(responderMatch({ ...actor, arn: 'arn:aws:sts::123456789012:assumed-role/eks-responder-cloudtrail/s', roleArn: undefined }, [RESPONDER_ROLE])).toBe(RESPONDER_ROLE);
   });
 
-  it('ignores a call that failed, a call by an AWS service, and a call that weakens nothing', () => {
+  it('ignores a call that failed, a call by an AWS service, and a call that weakens nothing', async () => {
     const failed = call('DeleteCluster', { name: 'prod' }, { errorCode: 'AccessDeniedException' });
     const byService = call('CreateAccessEntry', { clusterName: 'prod', principalArn: PEER_ROLE });
     byService.controlPlane!.actor = { arn: 'eks.amazonaws.com', type: 'AWSService' };
     const harmless = call('UpdateClusterConfig', { name: 'prod', resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } });
 
-    expect(decide(failed, undefined, settings()).reason).toBe('the call failed (AccessDeniedException): nothing changed');
-    expect(decide(byService, undefined, settings()).reason).toBe('made by the AWS service eks.amazonaws.com');
-    expect(decide(harmless, undefined, settings())).toMatchObject({ decision: 'ignore', reason: 'UpdateClusterConfig does not weaken the cluster' });
+    expect((await decide(failed, { settings: settings() })).reason).toBe('the call failed (AccessDeniedException): nothing changed');
+    expect((await decide(byService, { settings: settings() })).reason).toBe('made by the AWS service eks.amazonaws.com');
+    expect(await decide(harmless, { settings: settings() })).toMatchObject({ decision: 'ignore', reason: 'UpdateClusterConfig does not weaken the cluster' });
   });
 
-  it('clears principals on the admin allow list and CIDRs within the allowed ones', () => {
+  it('clears principals on the admin allow list and CIDRs within the allowed ones', async () => {
     const grant = call('AssociateAccessPolicy', { clusterName: 'prod', principalArn: PEER_ROLE, policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: 'cluster' } });
     const narrow = call('UpdateClusterConfig', { name: 'prod', resourcesVpcConfig: { publicAccessCidrs: ['203.0.113.0/25'] } });
     const wide = call('UpdateClusterConfig', { name: 'prod', resourcesVpcConfig: { publicAccessCidrs: ['198.51.100.0/24'] } });
     const allowList = settings({ adminPrincipalAllowList: [PEER_ROLE], allowedPublicCidrs: ['203.0.113.0/24'] });
 
-    expect(decide(grant, undefined, allowList).reason).toBe(`AssociateAccessPolicy does not weaken the cluster: ${PEER_ROLE} is on ADMIN_PRINCIPAL_ALLOW_LIST`);
-    expect(decide(grant, undefined, settings()).decision).toBe('notify');
-    expect(decide(narrow, undefined, allowList).reason).toBe('UpdateClusterConfig does not weaken the cluster: public access limited to 203.0.113.0/25 (within ALLOWED_PUBLIC_CIDRS)');
-    expect(decide(wide, undefined, allowList)).toMatchObject({ decision: 'notify', playbook: 'restrict-public-endpoint' });
+    expect((await decide(grant, { settings: allowList })).reason).toBe(`AssociateAccessPolicy does not weaken the cluster: ${PEER_ROLE} is on ADMIN_PRINCIPAL_ALLOW_LIST`);
+    expect((await decide(grant, { settings: settings() })).decision).toBe('notify');
+    expect((await decide(narrow, { settings: allowList })).reason).toBe('UpdateClusterConfig does not weaken the cluster: public access limited to 203.0.113.0/25 (within ALLOWED_PUBLIC_CIDRS)');
+    expect(await decide(wide, { settings: allowList })).toMatchObject({ decision: 'notify', playbook: 'restrict-public-endpoint' });
     // Without an allow list, only a range open to the world is a risk.
-    expect(decide(wide, undefined, settings()).decision).toBe('ignore');
+    expect((await decide(wide, { settings: settings() })).decision).toBe('ignore');
   });
 
-  it('does not report the access entries that deploying the responder creates for its own roles', () => {
+  it('does not report the access entries that deploying the responder creates for its own roles', async () => {
     const entry = call('CreateAccessEntry', { clusterName: 'prod', principalArn: RESPONDER_ROLE, kubernetesGroups: ['eks-responder'] });
 
-    expect(decide(entry, undefined, settings()).reason).toBe(`CreateAccessEntry does not weaken the cluster: ${RESPONDER_ROLE} is the responder's own role`);
+    expect((await decide(entry, { settings: settings() })).reason).toBe(`CreateAccessEntry does not weaken the cluster: ${RESPONDER_ROLE} is the responder's own role`);
   });
 
-  it('runs the requested playbook on a weakening call invoked by hand', () => {
-    expect(decide(openEndpoint(), 'restrict-public-endpoint', settings())).toMatchObject({ decision: 'respond', playbook: 'restrict-public-endpoint' });
+  it('runs the requested playbook on a weakening call invoked by hand', async () => {
+    expect(await decide(openEndpoint(), { manualPlaybook: 'restrict-public-endpoint', settings: settings() })).toMatchObject({ decision: 'respond', playbook: 'restrict-public-endpoint' });
   });
 
   it.each([

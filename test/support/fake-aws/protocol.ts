@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export type AwsServiceName = 'eks' | 'iam' | 'sns' | 'sts' | 'secretsmanager' | 'securityhub' | 'guardduty' | 'sqs' | 'ec2' | 's3';
+export type AwsServiceName = 'eks' | 'iam' | 'sns' | 'sts' | 'secretsmanager' | 'securityhub' | 'guardduty' | 'sqs' | 'ec2' | 's3' | 'ssm';
 export type ServiceName = AwsServiceName | 'slack' | 'unknown';
 export type Protocol = 'rest-json' | 'json' | 'query';
 

@@ -3,7 +3,7 @@
  * protocol. All services can share one endpoint URL, so the service is told apart by protocol:
  *
  *  - `/slack/...`                          -> Slack incoming-webhook sink
- *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager), 1.0 (SQS)
+ *  - `X-Amz-Target: <prefix>.<Operation>`  -> AWS JSON 1.1 (Secrets Manager, SSM), 1.0 (SQS)
  *  - form body / `?Action=` query string   -> AWS query (IAM, SNS, STS), service from the SigV4
  *                                             credential scope, else from the Action name
  *                                             (EC2 speaks its own query dialect, told apart the same way)
@@ -13,6 +13,7 @@
  */
 import { ec2Error, ec2Lists, ec2Operations, ec2Reply } from './ec2';
 import { eksRoutes } from './eks';
+import { guardDutyRoutes } from './guardduty';
 import { IAM_XML_NAMESPACE, iamOperations } from './iam';
 import {
   AwsError,
@@ -41,6 +42,7 @@ import { secretsManagerOperations } from './secretsmanager';
 import { securityHubRoutes } from './securityhub';
 import { SNS_XML_NAMESPACE, snsOperations } from './sns';
 import { sqsOperations } from './sqs';
+import { ssmOperations } from './ssm';
 import type { FakeAwsState } from './state';
 import { STS_XML_NAMESPACE, stsOperations } from './sts';
 
@@ -73,12 +75,13 @@ const QUERY_SERVICES: Record<'iam' | 'sns' | 'sts', { xmlNamespace: string; oper
 const JSON_RPC_SERVICES: Record<string, { service: AwsServiceName; operations: Record<string, RpcOperation<FakeAwsState>>; wire?: Omit<Extract<Wire, { protocol: 'json' }>, 'protocol'> }> = {
   secretsmanager: { service: 'secretsmanager', operations: secretsManagerOperations },
   AmazonSQS: { service: 'sqs', operations: sqsOperations, wire: { version: '1.0', queryCompatible: { namespace: 'com.amazonaws.sqs' } } },
+  AmazonSSM: { service: 'ssm', operations: ssmOperations },
 };
 
 const REST_SERVICES: Record<'eks' | 'securityhub' | 'guardduty', RestRoute<FakeAwsState>[]> = {
   eks: eksRoutes,
   securityhub: securityHubRoutes,
-  guardduty: [],
+  guardduty: guardDutyRoutes,
 };
 
 const SLACK_PATH_PREFIX = '/slack/';

@@ -182,6 +182,10 @@ export class FakeAwsState {
   readonly sqs = new SqsState();
   readonly ec2 = new Ec2State();
   readonly s3 = new S3State();
+  /** GuardDuty detector id -> finding id -> finding (wire shape, camelCase). */
+  readonly guardDutyDetectors = new Map<string, Map<string, Record<string, unknown>>>();
+  /** SSM parameter name -> parameter. */
+  readonly parameters = new Map<string, { name: string; type: 'String' | 'SecureString'; value: string }>();
   callerIdentity: CallerIdentity;
 
   constructor(

@@ -303,6 +303,10 @@ export class ObjectStore {
       else meta[field] = cur[field];
     }
     meta.resourceVersion = cur.resourceVersion;
+    // ObjectMeta's maps are `omitempty`: the API server never returns an empty labels or annotations map.
+    for (const field of ['labels', 'annotations']) {
+      if (meta[field] && typeof meta[field] === 'object' && Object.keys(meta[field]).length === 0) delete meta[field];
+    }
     if (deepEqual(next, current)) return clone(current);
     if (!deepEqual(specPart(next), specPart(current))) meta.generation = (cur.generation ?? 1) + 1;
     meta.resourceVersion = this.nextRevision(dryRun);

@@ -1,0 +1,24 @@
+// Writes shared/policy/default-policy-text.ts from shared/policy/default-policy.yaml, the one
+// source of truth. The module lets every bundle (esbuild), the CLI (tsx) and jest load the
+// built-in policy without a file loader. A test fails when the two differ.
+//   npx tsx test/support/embed-default-policy.ts
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const POLICY_DIR = join(__dirname, '..', '..', 'shared', 'policy');
+export const YAML_PATH = join(POLICY_DIR, 'default-policy.yaml');
+export const MODULE_PATH = join(POLICY_DIR, 'default-policy-text.ts');
+
+export function embeddedModule(yamlText: string): string {
+  return [
+    '// Generated from default-policy.yaml by test/support/embed-default-policy.ts; edit the YAML, then',
+    '// run `npx tsx test/support/embed-default-policy.ts`. A test checks the two are the same.',
+    `export const DEFAULT_POLICY_YAML = ${JSON.stringify(yamlText)};`,
+    '',
+  ].join('\n');
+}
+
+if (require.main === module) {
+  writeFileSync(MODULE_PATH, embeddedModule(readFileSync(YAML_PATH, 'utf8')));
+  process.stdout.write(`wrote ${MODULE_PATH}\n`);
+}
