@@ -81,7 +81,7 @@ describe('deploy/rbac.yaml', () => {
   it('grants exactly the reads and writes the responder makes, without wildcards', () => {
     const expected = [
       ...['get', 'list', 'patch'].map((verb) => `/pods:${verb}`),
-      ...['get', 'patch'].map((verb) => `/nodes:${verb}`),
+      ...['get', 'list', 'patch'].map((verb) => `/nodes:${verb}`),
       '/pods/log:get',
       '/events:list',
       ...['list', 'create', 'patch'].map((verb) => `networking.k8s.io/networkpolicies:${verb}`),
@@ -103,6 +103,8 @@ describe('deploy/rbac.yaml', () => {
    */
   const PENDING_RBAC = [
     '/namespaces:get',
+    // The release playbook deletes the quarantine NetworkPolicy; no coverage scenario runs a release yet.
+    'networking.k8s.io/networkpolicies:delete',
     ...['cilium.io/ciliumnetworkpolicies', 'projectcalico.org/networkpolicies', 'crd.projectcalico.org/networkpolicies', 'security.istio.io/authorizationpolicies']
       .concat(['kyverno.io/clusterpolicies', 'templates.gatekeeper.sh/constrainttemplates', 'constraints.gatekeeper.sh/eksresponderblockedimage'])
       .flatMap((resource) => [`${resource}:get`, `${resource}:create`]),

@@ -93,6 +93,7 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
     'eks:DeleteAccessEntry': eks((cluster) => `access-entry/${cluster}/*`),
     'iam:GetRolePolicy': workloadRoles,
     'iam:PutRolePolicy': workloadRoles,
+    'iam:DeleteRolePolicy': workloadRoles,
     'iam:GetRole': workloadRoles,
     'iam:ListRolePolicies': workloadRoles,
     'iam:ListAttachedRolePolicies': workloadRoles,
