@@ -248,33 +248,3 @@ describe('packaged CloudFormation template', () => {
   });
 });
 
-describe('deploy/eks-arns.js', () => {
-  type ArnList = (context: { resolveVariable: (name: string) => Promise<string> }) => Promise<{ 'Fn::Sub': string }[]>;
-  // Plain CommonJS read by osls at package time, so the test loads it the same way.
-  const eksArns = require('../../deploy/eks-arns.js') as Record<'clusters' | 'podIdentityAssociations' | 'nodegroups', ArnList>;
-  const withClusterNames = (value: string) => ({
-    resolveVariable: async (name: string) => {
-      expect(name).toBe('param:clusterNames');
-      return value;
-    },
-  });
-  const prefix = 'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}';
-
-  it('gives one ARN per named cluster for each EKS resource type', async () => {
-    const context = withClusterNames('prod, staging,prod');
-    await expect(eksArns.clusters(context)).resolves.toEqual([{ 'Fn::Sub': `${prefix}:cluster/prod` }, { 'Fn::Sub': `${prefix}:cluster/staging` }]);
-    await expect(eksArns.podIdentityAssociations(context)).resolves.toEqual([
-      { 'Fn::Sub': `${prefix}:podidentityassociation/prod/*` },
-      { 'Fn::Sub': `${prefix}:podidentityassociation/staging/*` },
-    ]);
-    await expect(eksArns.nodegroups(context)).resolves.toEqual([{ 'Fn::Sub': `${prefix}:nodegroup/prod/*/*` }, { 'Fn::Sub': `${prefix}:nodegroup/staging/*/*` }]);
-  });
-
-  it("keeps '*' as every cluster of the account and region", async () => {
-    await expect(eksArns.clusters(withClusterNames('*'))).resolves.toEqual([{ 'Fn::Sub': `${prefix}:cluster/*` }]);
-  });
-
-  it.each(['', 'prod,*', 'bad name', 'prod/x', '-lead'])('refuses clusterNames %j', async (value) => {
-    await expect(eksArns.clusters(withClusterNames(value))).rejects.toThrow(/clusterNames must be/);
-  });
-});
