@@ -1,13 +1,13 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { RegionalClients, SDK_CLIENT_DEFAULTS, SdkIam, SdkSns } from './adapters/aws';
 import { SdkEks, eksClients } from './adapters/eks';
 import { StsIdentity } from './adapters/identity';
 import { SdkSecurityHub } from './adapters/securityhub';
-import { EksClusterConnector, KubeconfigConnector } from './adapters/cluster-connector';
+import { EksClusterConnector, KubeconfigConnector, prepareOnConnect } from './adapters/cluster-connector';
+import { defaultCredentials } from './adapters/eks-token';
 import { MemberAccounts } from './adapters/member-accounts';
 import type { Adapters, ClusterConnector } from './adapters/ports';
 import { shareIamReads } from './adapters/shared-iam-reads';
@@ -37,13 +37,14 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
   const eks = eksClients();
   const kubeconfigPath = options.kubeconfigPath ?? config.kubeconfigPath;
   const kubeconfig = kubeconfigPath ? new KubeconfigConnector(kubeconfigPath) : undefined;
-  const connector = kubeconfig ?? new EksClusterConnector((region) => eks.get(region), defaultProvider());
+  const clusters = kubeconfig ?? new EksClusterConnector((region) => eks.get(region), defaultCredentials());
   const webhookUrl = config.slackWebhookUrl;
   const slack = webhookUrl
     ? new SlackWebhook(async () => webhookUrl)
     : config.slackWebhookSecretId
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
+  const connector = slack ? prepareOnConnect(clusters, () => slack.prepare()) : clusters;
   // An evidence directory given on the command line wins over the configured bucket.
   const evidence = options.evidenceDir
     ? new DirectoryEvidenceStore(options.evidenceDir)

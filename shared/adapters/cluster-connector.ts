@@ -1,10 +1,28 @@
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { CorrelationError } from '../errors';
 import { createClusterToken } from './eks-token';
-import { ClientNodeKubernetes } from './kubernetes';
 import type { ClusterConnector, KubernetesPort } from './ports';
+
+/**
+ * The Kubernetes client (client-node) costs about as much to load as everything else together:
+ * it is loaded on first use, while the first cluster lookup is already in flight, and never by
+ * a function that does not reach a cluster.
+ */
+const loadKubernetes = () => import('./kubernetes');
+
+/** Resolves when the command's signed request is handed to the HTTP handler, just before it is sent. */
+function departure(command: DescribeClusterCommand): Promise<void> {
+  return new Promise((resolve) => {
+    command.middlewareStack.add(
+      (next) => (args) => {
+        resolve();
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'eksResponderDeparture' },
+    );
+  });
+}
 
 interface CachedConnection {
   port: KubernetesPort;
@@ -39,15 +57,24 @@ export class EksClusterConnector implements ClusterConnector {
   }
 
   private async open(cluster: string, region: string): Promise<CachedConnection> {
-    const [description, token] = await Promise.all([
+    const describe = new DescribeClusterCommand({ name: cluster });
+    const departed = departure(describe);
+    const lookup = Promise.all([
       this.eksFor(region)
-        .send(new DescribeClusterCommand({ name: cluster }))
+        .send(describe)
         .catch((error: Error) => {
           const missing = error.name === 'ResourceNotFoundException';
           throw new CorrelationError(`cluster ${cluster} in ${region}: ${missing ? 'not found' : error.message}`, { cause: error, retryable: !missing });
         }),
       createClusterToken(cluster, region, this.credentials, this.now()),
     ]);
+    // Awaited below, once the client is loaded; a failure meanwhile is not unhandled.
+    lookup.catch(() => undefined);
+    // Loading blocks the process: let the lookup's request leave first, then load while it travels.
+    await Promise.race([departed, lookup.then(() => undefined, () => undefined)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const { ClientNodeKubernetes, KubeConfig } = await loadKubernetes();
+    const [description, token] = await lookup;
     const endpoint = description.cluster?.endpoint;
     const caData = description.cluster?.certificateAuthority?.data;
     if (!endpoint || !caData) {
@@ -75,6 +102,7 @@ export class KubeconfigConnector implements ClusterConnector {
 
   async connect(): Promise<KubernetesPort> {
     if (!this.port) {
+      const { ClientNodeKubernetes, KubeConfig } = await loadKubernetes();
       const config = new KubeConfig();
       try {
         config.loadFromFile(this.path);
@@ -88,4 +116,18 @@ export class KubeconfigConnector implements ClusterConnector {
     }
     return this.port;
   }
+}
+
+/**
+ * Starts `prepare` with every connection request, so what the end of the pipeline needs (the
+ * Slack webhook URL, from Secrets Manager on a cold start) is fetched while the cluster is
+ * reached rather than after containment. Nothing starts for findings that never reach a cluster.
+ */
+export function prepareOnConnect(connector: ClusterConnector, prepare: () => void): ClusterConnector {
+  return {
+    connect(cluster, region) {
+      prepare();
+      return connector.connect(cluster, region);
+    },
+  };
 }

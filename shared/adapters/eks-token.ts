@@ -3,6 +3,19 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
+/**
+ * The SDK's default credential chain, loaded on first use as the SDK clients load it, rather
+ * than with the function: a function that never signs a token never loads it.
+ */
+export function defaultCredentials(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async () => {
+    chain ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider());
+    chain.catch(() => (chain = undefined));
+    return (await chain)();
+  };
+}
+
 /** EKS accepts a token for 15 minutes after signing; we renew a minute early. */
 export const TOKEN_LIFETIME_MS = 14 * 60 * 1000;
 

@@ -45,6 +45,9 @@ import type {
 } from './ports';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 
+// For the connectors, which load this module (and client-node with it) only when first needed.
+export { KubeConfig };
+
 /** The API server's answer to a failed call, reduced to what callers branch on. */
 export class KubernetesApiError extends Error {
   constructor(
