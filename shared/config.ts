@@ -55,6 +55,8 @@ export interface ResponderConfig {
   incidentTable?: string;
   /** DynamoDB table for Powertools idempotency (duplicate deliveries). */
   idempotencyTable?: string;
+  /** Calls in flight at once to each cluster's Kubernetes API, to IAM and to EKS, whatever the burst. */
+  maxConcurrentCalls: number;
 }
 
 const csv = (fallback: string) =>
@@ -107,6 +109,7 @@ const envSchema = z.object({
   INCIDENT_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
   IDEMPOTENCY_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
   POLICY_SSM_PARAMETER: z.string().regex(/^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name or ARN').optional(),
+  MAX_CONCURRENT_CALLS: count(10, 1000),
 });
 
 export type Runtime = 'lambda' | 'cli';
@@ -156,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, runtime: Runtime): ResponderC
     policySsmParameter: values.POLICY_SSM_PARAMETER,
     incidentTable: values.INCIDENT_TABLE,
     idempotencyTable: values.IDEMPOTENCY_TABLE,
+    maxConcurrentCalls: values.MAX_CONCURRENT_CALLS,
   };
 }

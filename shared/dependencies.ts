@@ -10,7 +10,8 @@ import { EksClusterConnector, KubeconfigConnector, prepareOnConnect } from './ad
 import { defaultCredentials } from './adapters/eks-token';
 import { MemberAccounts } from './adapters/member-accounts';
 import type { Adapters, ClusterConnector } from './adapters/ports';
-import { shareIamReads } from './adapters/shared-iam-reads';
+import { Limiter } from './adapters/limiter';
+import { shareEksReads, shareIamReads } from './adapters/shared-aws-reads';
 import { SdkEc2 } from './adapters/ec2';
 import { DirectoryEvidenceStore, S3EvidenceStore } from './adapters/evidence-store';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
@@ -36,8 +37,9 @@ function accountAdapters(credentials: AwsCredentialIdentityProvider, kubeconfig?
 export function createAdapters(config: ResponderConfig, options: { kubeconfigPath?: string; evidenceDir?: string } = {}): Adapters {
   const eks = eksClients();
   const kubeconfigPath = options.kubeconfigPath ?? config.kubeconfigPath;
-  const kubeconfig = kubeconfigPath ? new KubeconfigConnector(kubeconfigPath) : undefined;
-  const clusters = kubeconfig ?? new EksClusterConnector((region) => eks.get(region), defaultCredentials());
+  const limits = { maxConcurrentCalls: config.maxConcurrentCalls };
+  const kubeconfig = kubeconfigPath ? new KubeconfigConnector(kubeconfigPath, limits) : undefined;
+  const clusters = kubeconfig ?? new EksClusterConnector((region) => eks.get(region), defaultCredentials(), limits);
   const webhookUrl = config.slackWebhookUrl;
   const slack = webhookUrl
     ? new SlackWebhook(async () => webhookUrl)
@@ -54,8 +56,9 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
   const sts = new STSClient({ region: config.region ?? 'us-east-1', ...SDK_CLIENT_DEFAULTS });
   const own: Adapters = {
     connector,
-    eks: new SdkEks(eks),
-    iam: shareIamReads(new SdkIam()),
+    // Reads shared by concurrent invocations for a moment; calls in flight bounded per API.
+    eks: shareEksReads(new SdkEks(eks), { limiter: new Limiter(config.maxConcurrentCalls) }),
+    iam: shareIamReads(new SdkIam(), { limiter: new Limiter(config.maxConcurrentCalls) }),
     sns: new SdkSns(),
     securityHub: new SdkSecurityHub(),
     identity: new StsIdentity(sts),

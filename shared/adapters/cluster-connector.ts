@@ -2,6 +2,8 @@ import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { CorrelationError } from '../errors';
 import { createClusterToken } from './eks-token';
+import { Limiter } from './limiter';
+import { DEFAULT_RETRY } from './retry';
 import type { ClusterConnector, KubernetesPort } from './ports';
 
 /**
@@ -24,6 +26,11 @@ function departure(command: DescribeClusterCommand): Promise<void> {
   });
 }
 
+export interface ConnectorOptions {
+  /** Kubernetes API calls in flight at once per cluster; unbounded when absent. */
+  maxConcurrentCalls?: number;
+}
+
 interface CachedConnection {
   port: KubernetesPort;
   expiresAt: number;
@@ -35,12 +42,17 @@ interface CachedConnection {
  */
 export class EksClusterConnector implements ClusterConnector {
   private readonly connections = new Map<string, Promise<CachedConnection>>();
+  // Per cluster, kept across token renewals, so a renewal never doubles the calls in flight.
+  private readonly limiters = new Map<string, Limiter>();
+  private readonly now: () => number;
 
   constructor(
     private readonly eksFor: (region: string) => EKSClient,
     private readonly credentials: AwsCredentialIdentityProvider,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly options: ConnectorOptions & { now?: () => number } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
   async connect(cluster: string, region: string): Promise<KubernetesPort> {
     const key = `${region}/${cluster}`;
@@ -87,7 +99,18 @@ export class EksClusterConnector implements ClusterConnector {
       contexts: [{ name: cluster, cluster, user: 'eks-responder' }],
       currentContext: cluster,
     });
-    return { port: new ClientNodeKubernetes(config, `eks:${cluster}`), expiresAt: token.expiresAt };
+    return { port: new ClientNodeKubernetes(config, `eks:${cluster}`, DEFAULT_RETRY, this.limiterFor(`${region}/${cluster}`)), expiresAt: token.expiresAt };
+  }
+
+  private limiterFor(key: string): Limiter | undefined {
+    const limit = this.options.maxConcurrentCalls;
+    if (limit === undefined) return undefined;
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new Limiter(limit);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
   }
 }
 
@@ -98,7 +121,10 @@ export class EksClusterConnector implements ClusterConnector {
 export class KubeconfigConnector implements ClusterConnector {
   private port?: KubernetesPort;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly options: ConnectorOptions = {},
+  ) {}
 
   async connect(): Promise<KubernetesPort> {
     if (!this.port) {
@@ -112,7 +138,8 @@ export class KubeconfigConnector implements ClusterConnector {
       if (!config.getCurrentCluster()) {
         throw new CorrelationError(`kubeconfig ${this.path} has no current context`, { retryable: false });
       }
-      this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`);
+      const limit = this.options.maxConcurrentCalls;
+      this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`, DEFAULT_RETRY, limit === undefined ? undefined : new Limiter(limit));
     }
     return this.port;
   }

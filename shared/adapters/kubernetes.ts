@@ -43,6 +43,7 @@ import type {
   PodLogQuery,
   PodQuery,
 } from './ports';
+import type { Limiter } from './limiter';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 
 // For the connectors, which load this module (and client-node with it) only when first needed.
@@ -190,6 +191,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
     config: KubeConfig,
     readonly description: string,
     private readonly retry: RetryOptions = DEFAULT_RETRY,
+    /** Bounds the calls in flight to this cluster; a retry waits for its backoff outside it. */
+    private readonly limiter?: Limiter,
   ) {
     const configuration = keepAliveConfiguration(config);
     this.core = new CoreV1Api(configuration);
@@ -204,7 +207,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
     try {
-      return await withRetry(request, isTransientKubernetesError, this.retry);
+      const attempt = this.limiter ? () => this.limiter!.run(request) : request;
+      return await withRetry(attempt, isTransientKubernetesError, this.retry);
     } catch (error) {
       throw toApiError(error, what);
     }

@@ -30,6 +30,12 @@ export class SharedReads {
     if (entry && entry.version === version && (entry.arrivedAt === undefined || this.now() - entry.arrivedAt < this.shareForMs)) {
       return entry.value as Promise<T>;
     }
+    return this.refresh(key, load);
+  }
+
+  /** Reads again whatever is shared, and shares the new answer. */
+  refresh<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const version = this.version(key);
     if (this.entries.size > 1000) this.forgetExpired();
     const value = load();
     const fresh: { value: Promise<unknown>; version: number; arrivedAt?: number } = { value, version };

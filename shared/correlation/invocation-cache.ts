@@ -26,11 +26,13 @@ function sharedReadsOf(kube: KubernetesPort, shareForMs: number): SharedReads {
 export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareForMs?: number } = {}): KubernetesPort {
   const shared = sharedReadsOf(kube, options.shareForMs ?? SHARED_READ_MS);
   const memo = new Map<string, { value: Promise<unknown>; version: number }>();
+  // Keys this invocation changed without making other invocations' copies stale: read afresh.
+  const changedHere = new Set<string>();
   const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
     const version = shared.version(key);
     const kept = memo.get(key);
     if (kept && kept.version === version) return kept.value as Promise<T>;
-    const value = shared.read(key, read);
+    const value = changedHere.delete(key) ? shared.refresh(key, read) : shared.read(key, read);
     memo.set(key, { value, version });
     value.catch(() => memo.get(key)?.value === value && memo.delete(key));
     return value;
@@ -48,6 +50,10 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     }
   };
   // Several pods of one workload need the same quarantine policy: one create request serves them all.
+  // Policies are created per incident, and other incidents look only for their own (isolate-pod
+  // ignores quarantine policies when it looks for admitting ones): a create makes this
+  // invocation's list stale, not the list other invocations share. Patches change what every
+  // incident sees, so they make the shared list stale too.
   const creating = new Map<string, Promise<boolean>>();
   return {
     description: kube.description,
@@ -69,7 +75,13 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
       const key = `netpol/${policy.metadata.namespace}/${policy.metadata.name}`;
       let created = creating.get(key);
       if (!created) {
-        created = write([`netpol-list/${policy.metadata.namespace}`], () => kube.createNetworkPolicy(policy));
+        const list = `netpol-list/${policy.metadata.namespace}`;
+        const forget = () => {
+          memo.delete(list);
+          changedHere.add(list);
+        };
+        forget();
+        created = kube.createNetworkPolicy(policy).finally(forget);
         creating.set(key, created);
         created.catch(() => creating.delete(key));
       }

@@ -1,6 +1,7 @@
 import { describeError } from '../errors';
 import type { ActionRecord, Decision, Mode } from '../model';
 import { ACTION_PHASES, type ActionContext, type ActionPhase, type AnyAction } from './action';
+import { lockTarget } from './target-locks';
 
 export interface Gate {
   mode: Mode;
@@ -67,6 +68,9 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
       });
       const protectedReason = action.protectedReason?.(target);
       if (protectedReason) return record('skipped', `protected: ${protectedReason}`);
+      // Changes to one target go one incident at a time (target-locks.ts); plans alone, and
+      // notifications, which every incident sends its own, do not wait.
+      const release = permission.apply && action.kind === 'containment' ? await lockTarget(`${context.finding?.cluster?.name ?? ''}|${action.name}|${label}`) : undefined;
       let exits: GuardExit[] = [];
       try {
         const plan = await action.plan(context, target);
@@ -85,6 +89,8 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
         const failed = record('failed', describeError(error));
         await leave(exits, failed, context);
         return failed;
+      } finally {
+        release?.();
       }
     }),
   );

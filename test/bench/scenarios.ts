@@ -60,10 +60,11 @@ export async function warmUp(handler: HandlerProcess, payload: unknown): Promise
   await new Promise((resolve) => setTimeout(resolve, WARM_GAP_MS));
 }
 
-export function problemsOf(outcomes: InvocationOutcome[]): string[] {
+/** Actions that did not end with `wanted` (every action done, in a quarantine; none failed, in a burst) and handler errors. */
+export function problemsOf(outcomes: InvocationOutcome[], wanted: (status: string) => boolean = (status) => status === 'done'): string[] {
   return outcomes.flatMap((outcome) =>
     outcome.ok
-      ? outcome.reports.flatMap((report) => report.actions.filter((action) => action.status !== 'done').map((action) => `${action.action} ${action.target}: ${action.status} ${action.detail}`))
+      ? outcome.reports.flatMap((report) => report.actions.filter((action) => !wanted(action.status)).map((action) => `${action.action} ${action.target}: ${action.status} ${action.detail}`))
       : [outcome.error],
   );
 }

@@ -1,4 +1,4 @@
-import { QUARANTINE_LABEL } from '../../shared/markers';
+import { QUARANTINE_LABEL, REVOKE_POLICY_NAME, quarantinePolicyName } from '../../shared/markers';
 import { CLUSTER, NODES } from '../support/cluster-scenario';
 import { EVIDENCE_BUCKET, startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
@@ -212,6 +212,45 @@ describe('Lambda handlers', () => {
       expect(sandbox.aws.callsTo('sts', 'GetCallerIdentity')).toHaveLength(1);
       expect(sandbox.aws.mutations()).toEqual([]);
       expect(sandbox.aws.notifications()).toEqual([]);
+    });
+  });
+
+  describe('a burst of findings at one warm guardduty handler', () => {
+    /** The most requests the test API server had in flight at once, from its own records. */
+    const peakInFlight = () => {
+      const edges = sandbox.kube.requests.flatMap((request) => [
+        { at: request.startedAt, step: 1 },
+        { at: request.endedAt, step: -1 },
+      ]);
+      edges.sort((a, b) => a.at - b.at || a.step - b.step);
+      let now = 0;
+      return Math.max(...edges.map((edge) => (now += edge.step)));
+    };
+
+    it('contains the pod once: the other incidents find it contained, none fails, calls in flight stay within MAX_CONCURRENT_CALLS', async () => {
+      Object.assign(process.env, { RESPONSE_MODE: 'enforce', MAX_CONCURRENT_CALLS: '2' });
+      // A little latency, so that calls overlap and the limit has something to hold back.
+      sandbox.kube.latencyMs = 5;
+      const handler = await coldStart('../../functions/guardduty');
+      const events = ['burst-1', 'burst-2', 'burst-3'].map((id) => asEventBridgeEvent(argocdFinding({ severity: 8, id })));
+
+      const reports = await Promise.all(events.map((event) => handler(event)));
+
+      const isolations = reports.map((report) => report.actions.find((action: { action: string }) => action.action === 'isolate-pod'));
+      const winner = reports[isolations.findIndex((action) => action.status === 'done')].incidentId;
+      expect(isolations.map((action) => action.status).sort()).toEqual(['done', 'skipped', 'skipped']);
+      expect(isolations.filter((action) => action.status === 'skipped').map((action) => action.detail)).toEqual([`already quarantined by incident ${winner}`, `already quarantined by incident ${winner}`]);
+      expect(sandbox.kube.getObject('pods', 'argocd', 'privileged-pod')?.metadata.labels).toEqual({ [QUARANTINE_LABEL]: winner });
+      const quarantinePolicies = sandbox.kube.listObjects('networkpolicies', 'argocd').filter((policy) => policy.metadata.name.startsWith(quarantinePolicyName('')));
+      expect(quarantinePolicies.map((policy) => policy.metadata.name)).toEqual([quarantinePolicyName(winner)]);
+      // One relabel of the pod and one cordon of its node, whatever other annotations the playbook adds.
+      const relabels = sandbox.kube.mutations().filter((request) => request.resource === 'pods' && JSON.stringify(request.body).includes('"path":"/metadata/labels"'));
+      const cordons = sandbox.kube.mutations().filter((request) => request.resource === 'nodes' && JSON.stringify(request.body).includes('"unschedulable":true'));
+      expect([...relabels, ...cordons].map((request) => `${request.verb} ${request.resource} ${request.status}`)).toEqual(['patch pods 200', 'patch nodes 200']);
+      expect(sandbox.aws.callsTo('iam', 'PutRolePolicy')).toHaveLength(1);
+      expect(sandbox.aws.rolePolicy('privileged-app-irsa', REVOKE_POLICY_NAME)).toBeDefined();
+      expect(sandbox.aws.callsTo('sns', 'Publish')).toHaveLength(3);
+      expect(peakInFlight()).toBeLessThanOrEqual(2);
     });
   });
 

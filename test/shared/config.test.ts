@@ -43,6 +43,13 @@ describe('config', () => {
     expect(() => loadConfig({ MEMBER_ROLE_NAME: 'a role', MEMBER_ROLE_EXTERNAL_ID: 'ext-7f3c' }, 'lambda')).toThrow(/MEMBER_ROLE_NAME.*an IAM role name/);
   });
 
+  it('bounds the calls in flight to 10 unless MAX_CONCURRENT_CALLS says otherwise', () => {
+    expect(loadConfig({}, 'lambda').maxConcurrentCalls).toBe(10);
+    expect(loadConfig({ MAX_CONCURRENT_CALLS: '4' }, 'lambda').maxConcurrentCalls).toBe(4);
+    expect(() => loadConfig({ MAX_CONCURRENT_CALLS: '0' }, 'lambda')).toThrow('invalid MAX_CONCURRENT_CALLS="0": expected a whole number from 1 to 1000');
+    expect(() => loadConfig({ MAX_CONCURRENT_CALLS: 'many' }, 'lambda')).toThrow(/^invalid MAX_CONCURRENT_CALLS="many"/);
+  });
+
   it('refuses a plain Slack webhook URL in Lambda', () => {
     expect(() => loadConfig({ SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X' }, 'lambda')).toThrow(/SLACK_WEBHOOK_SECRET_ID/);
     expect(loadConfig({ SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X' }, 'cli').slackWebhookUrl).toBe('https://hooks.slack.com/services/T/B/X');

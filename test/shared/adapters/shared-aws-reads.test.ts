@@ -1,0 +1,74 @@
+import { Limiter } from '../../../shared/adapters/limiter';
+import type { EksPort, IamPort } from '../../../shared/adapters/ports';
+import { shareEksReads, shareIamReads } from '../../../shared/adapters/shared-aws-reads';
+
+function fakeIam() {
+  const policies = new Map<string, string>();
+  const calls: string[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const track = async <T>(call: string, answer: () => T): Promise<T> => {
+    calls.push(call);
+    peak = Math.max(peak, ++inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    inFlight -= 1;
+    return answer();
+  };
+  const port: IamPort = {
+    getRoleInlinePolicy: (role, name) => track(`get ${role}`, () => policies.get(`${role}/${name}`)),
+    describeRole: (role) => track(`describe ${role}`, () => undefined),
+    putRoleInlinePolicy: (role, name, document) => track(`put ${role}`, () => void policies.set(`${role}/${name}`, document)),
+    deleteRoleInlinePolicy: (role, name) => track(`delete ${role}`, () => policies.delete(`${role}/${name}`)),
+    roleMaxSessionDuration: (role) => track(`max session ${role}`, () => 3600),
+  };
+  return { port, calls, peak: () => peak };
+}
+
+describe('shareIamReads', () => {
+  it('reads a policy once for concurrent callers, and again after a put or a delete', async () => {
+    const { port, calls } = fakeIam();
+    const iam = shareIamReads(port);
+
+    const before = await Promise.all([iam.getRoleInlinePolicy('web', 'Revoke'), iam.getRoleInlinePolicy('web', 'Revoke')]);
+    await iam.putRoleInlinePolicy('web', 'Revoke', '{"deny":true}');
+    const afterPut = await iam.getRoleInlinePolicy('web', 'Revoke');
+    await iam.deleteRoleInlinePolicy('web', 'Revoke');
+    const afterDelete = await iam.getRoleInlinePolicy('web', 'Revoke');
+
+    expect(before).toEqual([undefined, undefined]);
+    expect(afterPut).toBe('{"deny":true}');
+    expect(afterDelete).toBeUndefined();
+    expect(calls).toEqual(['get web', 'put web', 'get web', 'delete web', 'get web']);
+  });
+
+  it('keeps the calls in flight within the limiter', async () => {
+    const iam = fakeIam();
+    const limited = shareIamReads(iam.port, { limiter: new Limiter(2) });
+
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((role) => limited.putRoleInlinePolicy(role, 'Revoke', '{}')));
+
+    expect(iam.calls).toHaveLength(5);
+    expect(iam.peak()).toBe(2);
+  });
+});
+
+describe('shareEksReads', () => {
+  it('looks up a cluster once for concurrent callers, per cluster, and passes other calls through', async () => {
+    const calls: string[] = [];
+    // Only the lookups are faked; the control-plane calls pass straight through.
+    const port = {
+      listPodIdentityAssociations: async (cluster: string) => (calls.push(`associations ${cluster}`), []),
+      listNodegroupRoles: async (cluster: string) => (calls.push(`nodegroups ${cluster}`), ['arn:aws:iam::123456789012:role/nodes']),
+      readAccessEntry: async () => (calls.push('access entry'), undefined),
+    } as unknown as EksPort;
+    const eks = shareEksReads(port);
+
+    const roles = await Promise.all([eks.listNodegroupRoles('prod', 'eu-west-1'), eks.listNodegroupRoles('prod', 'eu-west-1'), eks.listNodegroupRoles('dev', 'eu-west-1')]);
+    await Promise.all([eks.listPodIdentityAssociations('prod', 'eu-west-1'), eks.listPodIdentityAssociations('prod', 'eu-west-1')]);
+
+    await eks.readAccessEntry('prod', 'eu-west-1', 'arn:aws:iam::123456789012:role/admin');
+
+    expect(roles[1]).toEqual(['arn:aws:iam::123456789012:role/nodes']);
+    expect(calls).toEqual(['nodegroups prod', 'nodegroups dev', 'associations prod', 'access entry']);
+  });
+});
