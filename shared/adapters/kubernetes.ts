@@ -1,19 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
 import {
   ApiException,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
-  createConfiguration,
   KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
   RbacAuthorizationV1Api,
-  ServerConfiguration,
   setHeaderOptions,
-  type Configuration,
-  type RequestContext,
   type V1LabelSelector,
   type V1NetworkPolicy,
   type V1Node,
@@ -43,6 +37,7 @@ import type {
   PodLogQuery,
   PodQuery,
 } from './ports';
+import { withKeepAlive } from './kubernetes-connection';
 import type { Limiter } from './limiter';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 
@@ -144,36 +139,6 @@ function toNetworkPolicy(policy: V1NetworkPolicy): KubeNetworkPolicy {
   };
 }
 
-/** The same agent with keep-alive, or the agent itself when it is not a plain HTTP(S) agent (proxies). */
-function keepAliveAgent(agent: http.Agent | https.Agent | undefined): http.Agent | https.Agent | undefined {
-  const options = (agent as { options?: https.AgentOptions } | undefined)?.options;
-  if (!agent || !options) return agent;
-  if (Object.getPrototypeOf(agent) === https.Agent.prototype) return new https.Agent({ ...options, keepAlive: true });
-  if (Object.getPrototypeOf(agent) === http.Agent.prototype) return new http.Agent({ ...options, keepAlive: true });
-  return agent;
-}
-
-/**
- * What `makeApiClient` builds, except that connections are reused. client-node creates a new
- * agent for every request, so every call would pay a TCP and a TLS handshake (two more round
- * trips to an EKS endpoint); the first request's agent, with keep-alive, serves them all.
- * Authentication stays client-node's: it still sets the token and TLS options on each request.
- */
-function keepAliveConfiguration(config: KubeConfig): Configuration {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  let agent: http.Agent | https.Agent | undefined;
-  const authentication = {
-    getName: () => 'kubeconfig-keep-alive',
-    async applySecurityAuthentication(context: RequestContext): Promise<void> {
-      await config.applySecurityAuthentication(context);
-      agent ??= keepAliveAgent(context.getAgent());
-      if (agent) context.setAgent(agent);
-    },
-  };
-  return createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: authentication } });
-}
-
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
@@ -194,15 +159,15 @@ export class ClientNodeKubernetes implements KubernetesPort {
     /** Bounds the calls in flight to this cluster; a retry waits for its backoff outside it. */
     private readonly limiter?: Limiter,
   ) {
-    const configuration = keepAliveConfiguration(config);
-    this.core = new CoreV1Api(configuration);
-    this.apps = new AppsV1Api(configuration);
-    this.batch = new BatchV1Api(configuration);
-    this.networking = new NetworkingV1Api(configuration);
-    this.rbac = new RbacAuthorizationV1Api(configuration);
+    const kept = withKeepAlive(config);
+    this.core = kept.makeApiClient(CoreV1Api);
+    this.apps = kept.makeApiClient(AppsV1Api);
+    this.batch = kept.makeApiClient(BatchV1Api);
+    this.networking = kept.makeApiClient(NetworkingV1Api);
+    this.rbac = kept.makeApiClient(RbacAuthorizationV1Api);
     const calls = { call: this.call.bind(this), find: this.find.bind(this) };
-    this.custom = new CustomObjects(config, calls);
-    this.manifests = new ManifestReader(config, calls);
+    this.custom = new CustomObjects(kept, calls);
+    this.manifests = new ManifestReader(kept, calls);
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {

@@ -28,14 +28,17 @@ describe('ClientNodeKubernetes', () => {
     await server.stop();
   });
 
-  it('reuses one TLS connection for consecutive calls, authenticated and verified by the cluster CA', async () => {
+  it('reuses one TLS connection for consecutive calls of every API, authenticated and verified by the cluster CA', async () => {
     const nodes = [await kube.readNode('node-a'), await kube.readNode('node-a'), await kube.readNode('missing')];
+    const manifest = await kube.readManifest('Node', undefined, 'node-a');
 
     expect(nodes.map((node) => node?.name)).toEqual(['node-a', 'node-a', undefined]);
+    expect(JSON.parse(manifest ?? '{}').metadata.name).toBe('node-a');
     expect(server.requests.map((request) => [request.status, request.bearerToken])).toEqual([
       [200, 'bench-token'],
       [200, 'bench-token'],
       [404, 'bench-token'],
+      [200, 'bench-token'],
     ]);
     expect(server.connectionsOpened).toBe(1);
   });
