@@ -84,7 +84,8 @@ export class EksClusterConnector implements ClusterConnector {
     lookup.catch(() => undefined);
     // Loading blocks the process: let the lookup's request leave first, then load while it travels.
     await Promise.race([departed, lookup.then(() => undefined, () => undefined)]);
-    await new Promise((resolve) => setImmediate(resolve));
+    // Two turns of the event loop: the connection's I/O callbacks (connect, write) run in between.
+    for (let turn = 0; turn < 2; turn += 1) await new Promise((resolve) => setImmediate(resolve));
     const { ClientNodeKubernetes, KubeConfig } = await loadKubernetes();
     const [description, token] = await lookup;
     const endpoint = description.cluster?.endpoint;
@@ -146,15 +147,17 @@ export class KubeconfigConnector implements ClusterConnector {
 }
 
 /**
- * Starts `prepare` with every connection request, so what the end of the pipeline needs (the
- * Slack webhook URL, from Secrets Manager on a cold start) is fetched while the cluster is
- * reached rather than after containment. Nothing starts for findings that never reach a cluster.
+ * Starts `prepare` once a connection is there, so what the end of the pipeline needs (the Slack
+ * webhook URL, from Secrets Manager on a cold start) is fetched while the targets are resolved
+ * rather than after containment, without delaying the cluster lookup. Nothing starts for
+ * findings that never reach a cluster.
  */
 export function prepareOnConnect(connector: ClusterConnector, prepare: () => void): ClusterConnector {
   return {
     connect(cluster, region) {
-      prepare();
-      return connector.connect(cluster, region);
+      const connected = connector.connect(cluster, region);
+      connected.then(prepare, prepare);
+      return connected;
     },
   };
 }

@@ -12,12 +12,9 @@ const TIMEOUT_MS = 5000;
 export class SlackWebhook implements SlackPort {
   constructor(private readonly resolveUrl: () => Promise<string>) {}
 
-  /**
-   * Resolves the URL ahead of the first post, a turn of the event loop later so that the
-   * request being made now goes out first; a failure is left for the post to report.
-   */
+  /** Resolves the URL ahead of the first post; a failure is left for the post to report. */
   prepare(): void {
-    setImmediate(() => this.resolveUrl().catch(() => undefined));
+    this.resolveUrl().catch(() => undefined);
   }
 
   async post(payload: unknown): Promise<void> {
