@@ -5,15 +5,14 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { RegionalClients, SDK_CLIENT_DEFAULTS, SdkIam, SdkSns } from './adapters/aws';
 import { SdkEks, eksClients } from './adapters/eks';
 import { StsIdentity } from './adapters/identity';
-import { SdkSecurityHub } from './adapters/securityhub';
 import { EksClusterConnector, KubeconfigConnector, prepareOnConnect } from './adapters/cluster-connector';
 import { defaultCredentials } from './adapters/eks-token';
 import { MemberAccounts } from './adapters/member-accounts';
 import type { Adapters, ClusterConnector } from './adapters/ports';
 import { Limiter } from './adapters/limiter';
 import { shareEksReads, shareIamReads } from './adapters/shared-aws-reads';
-import { SdkEc2 } from './adapters/ec2';
 import { DirectoryEvidenceStore, S3EvidenceStore } from './adapters/evidence-store';
+import { lazyPort } from './adapters/lazy-port';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
 import type { ResponderConfig } from './config';
 import { UNKNOWN_ACCOUNT } from './policy/account-scope';
@@ -60,9 +59,9 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     eks: shareEksReads(new SdkEks(eks), { limiter: new Limiter(config.maxConcurrentCalls) }),
     iam: shareIamReads(new SdkIam(), { limiter: new Limiter(config.maxConcurrentCalls) }),
     sns: new SdkSns(),
-    securityHub: new SdkSecurityHub(),
+    securityHub: lazyPort(() => import('./adapters/securityhub').then(({ SdkSecurityHub }) => new SdkSecurityHub())),
     identity: new StsIdentity(sts),
-    ec2: new SdkEc2(),
+    ec2: lazyPort(() => import('./adapters/ec2').then(({ SdkEc2 }) => new SdkEc2())),
     evidence,
     slack,
     ...tableAdapters(config),

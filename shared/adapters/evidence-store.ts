@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SDK_CLIENT_DEFAULTS } from './aws';
 import type { EvidenceStore } from './ports';
 
@@ -9,20 +8,28 @@ import type { EvidenceStore } from './ports';
  * asked to verify a SHA-256 checksum of each object, so the store itself attests what it received;
  * the bucket should have object lock (see README) so nothing written can be changed afterwards.
  */
+/** The S3 client module is large and only evidence uploads need it: loaded with the first one. */
+async function loadS3() {
+  const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  // The bucket may live in another region than the responder: follow S3's redirect.
+  return { client: new S3Client({ ...SDK_CLIENT_DEFAULTS, followRegionRedirects: true }), PutObjectCommand };
+}
+
 export class S3EvidenceStore implements EvidenceStore {
   readonly location: string;
+  private s3?: ReturnType<typeof loadS3>;
 
   constructor(
     private readonly bucket: string,
     private readonly kmsKeyId: string | undefined,
-    // The bucket may live in another region than the responder: follow S3's redirect.
-    private readonly client: S3Client = new S3Client({ ...SDK_CLIENT_DEFAULTS, followRegionRedirects: true }),
   ) {
     this.location = `s3://${bucket}/`;
   }
 
   async put(key: string, body: string, contentType: string): Promise<string> {
-    await this.client.send(
+    this.s3 ??= loadS3();
+    const { client, PutObjectCommand } = await this.s3;
+    await client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,

@@ -17,6 +17,10 @@ export const HEAVY_MODULES = [
   '@aws-sdk/client-iam',
   '@aws-sdk/client-sns',
   '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-ec2',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-securityhub',
+  '@aws-sdk/client-sts',
   '@aws-sdk/credential-provider-node',
 ] as const;
 

@@ -1,0 +1,27 @@
+/**
+ * A port whose implementation, and the SDK client module behind it, loads on its first call,
+ * for ports whose every call is asynchronous: a function that never makes such a call (EC2
+ * protection, Security Hub updates, evidence uploads) never loads the module, and the one that
+ * does loads it while its other requests are in flight. `known` gives the port's plain
+ * properties, which must be there before anything loads.
+ */
+export function lazyPort<T extends object>(load: () => Promise<T>, known: Partial<T> = {}): T {
+  let loaded: Promise<T> | undefined;
+  const port = () => {
+    loaded ??= load();
+    loaded.catch(() => (loaded = undefined));
+    return loaded;
+  };
+  return new Proxy(known as T, {
+    get(target, key) {
+      if (key in target) return target[key as keyof T];
+      // Never a thenable, nor anything converted implicitly: only named calls load the port.
+      if (typeof key === 'symbol' || key === 'then') return undefined;
+      return async (...args: unknown[]) => {
+        const implementation = await port();
+        const member = implementation[key as keyof T] as unknown as (...params: unknown[]) => unknown;
+        return member.apply(implementation, args);
+      };
+    },
+  });
+}
