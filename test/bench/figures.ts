@@ -77,13 +77,19 @@ function repeatedReads(requests: BenchRequest[]): string[] {
   return repeated;
 }
 
-/** When the deny-all policy and the quarantine label on every one of `pods` (namespace/name) had landed. */
+/**
+ * When the deny-all policy, the quarantine label on every one of `pods` (namespace/name) and the
+ * narrowing of policies that would still admit a label-less pod (a patch of a NetworkPolicy in
+ * their namespace) had all landed.
+ */
 function isolatedAt(requests: BenchRequest[], pods: string[]): number | undefined {
   const landed = (predicate: (request: BenchRequest) => boolean) => requests.filter((request) => request.ok && predicate(request)).map((request) => request.endedAt);
   const policy = landed((request) => request.object?.startsWith('create networkpolicies ') === true && request.object.includes(`/${quarantinePolicyName('')}`));
   const labels = pods.map((pod) => landed((request) => request.object === `patch pods ${pod}`));
   if (policy.length === 0 || labels.some((times) => times.length === 0)) return undefined;
-  return Math.max(Math.min(...policy), ...labels.map((times) => Math.min(...times)));
+  const namespaces = new Set(pods.map((pod) => pod.split('/')[0]));
+  const narrowed = landed((request) => [...namespaces].some((namespace) => request.object?.startsWith(`patch networkpolicies ${namespace}/`) === true));
+  return Math.max(Math.min(...policy), ...labels.map((times) => Math.min(...times)), ...narrowed);
 }
 
 export interface InvocationRecord {
