@@ -2,6 +2,7 @@ import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { CorrelationError } from '../errors';
 import { createClusterToken } from './eks-token';
+import { afterPendingIo } from './event-loop';
 import { Limiter } from './limiter';
 import { DEFAULT_RETRY } from './retry';
 import type { ClusterConnector, KubernetesPort } from './ports';
@@ -84,8 +85,7 @@ export class EksClusterConnector implements ClusterConnector {
     lookup.catch(() => undefined);
     // Loading blocks the process: let the lookup's request leave first, then load while it travels.
     await Promise.race([departed, lookup.then(() => undefined, () => undefined)]);
-    // Two turns of the event loop: the connection's I/O callbacks (connect, write) run in between.
-    for (let turn = 0; turn < 2; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    await afterPendingIo();
     const { ClientNodeKubernetes, KubeConfig } = await loadKubernetes();
     const [description, token] = await lookup;
     const endpoint = description.cluster?.endpoint;

@@ -30,12 +30,15 @@ export const protectInstance: Action<NodeTarget, InstanceChange> = {
   protectedReason: (target) => target.protectedReason,
 
   async plan(context, target) {
+    const region = context.finding.region;
+    // Read with the instance rather than after it: one round trip instead of two.
+    const reading = target.instanceId ? context.adapters.ec2.terminationSettings(region, target.instanceId) : undefined;
+    reading?.catch(() => undefined);
     const found = await instanceBehind(context, target);
     if ('skip' in found) return found;
     const { instance } = found;
-    const region = context.finding.region;
     const spot = instance.lifecycle === 'spot';
-    const current = await context.adapters.ec2.terminationSettings(region, instance.instanceId);
+    const current = await (reading ?? context.adapters.ec2.terminationSettings(region, instance.instanceId));
     // Spot instances take neither setting: AWS reclaims them whatever the instance says.
     const settings: Partial<TerminationSettings> = spot
       ? {}
