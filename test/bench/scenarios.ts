@@ -7,7 +7,7 @@ import { argocdFinding } from '../helpers/findings';
 import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 import type { Bundle } from './bundles';
 import { invocationFigures, type InvocationFigures } from './figures';
-import { HandlerProcess, type InvocationOutcome } from './handler-process';
+import { HandlerProcess, type ActionSummary, type InvocationOutcome } from './handler-process';
 import { COLD_ONLY, minimumCalls, type Level } from './minimums';
 import { connectionsSince, mark, requestsSince } from './requests';
 
@@ -60,11 +60,18 @@ export async function warmUp(handler: HandlerProcess, payload: unknown): Promise
   await new Promise((resolve) => setTimeout(resolve, WARM_GAP_MS));
 }
 
-/** Actions that did not end with `wanted` (every action done, in a quarantine; none failed, in a burst) and handler errors. */
-export function problemsOf(outcomes: InvocationOutcome[], wanted: (status: string) => boolean = (status) => status === 'done'): string[] {
+/** The actions a full quarantine of the sandbox's targets must complete; others may skip (an add-on the sandbox lacks). */
+const CORE_ACTIONS = ['isolate-pod', 'cordon-node', 'revoke-role-sessions', 'notify'];
+
+/**
+ * Handler errors, failed actions and, unless `skippedIsFine` (a burst, where every incident
+ * after the first finds its targets contained), core actions that did not end done.
+ */
+export function problemsOf(outcomes: InvocationOutcome[], skippedIsFine = false): string[] {
+  const wrong = (action: ActionSummary) => action.status === 'failed' || (!skippedIsFine && CORE_ACTIONS.includes(action.action) && action.status !== 'done');
   return outcomes.flatMap((outcome) =>
     outcome.ok
-      ? outcome.reports.flatMap((report) => report.actions.filter((action) => !wanted(action.status)).map((action) => `${action.action} ${action.target}: ${action.status} ${action.detail}`))
+      ? outcome.reports.flatMap((report) => report.actions.filter(wrong).map((action) => `${action.action} ${action.target}: ${action.status} ${action.detail}`))
       : [outcome.error],
   );
 }
