@@ -12,6 +12,7 @@ import type { Adapters, ClusterConnector } from './adapters/ports';
 import { Limiter } from './adapters/limiter';
 import { shareEksReads, shareIamReads } from './adapters/shared-aws-reads';
 import { DirectoryEvidenceStore, S3EvidenceStore } from './adapters/evidence-store';
+import { SdkEc2 } from './adapters/ec2';
 import { lazyPort } from './adapters/lazy-port';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
 import type { ResponderConfig } from './config';
@@ -61,7 +62,9 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     sns: new SdkSns(),
     securityHub: lazyPort(() => import('./adapters/securityhub').then(({ SdkSecurityHub }) => new SdkSecurityHub())),
     identity: new StsIdentity(sts),
-    ec2: lazyPort(() => import('./adapters/ec2').then(({ SdkEc2 }) => new SdkEc2())),
+    // Loaded with the function: protect-instance calls EC2 alongside isolate-pod, and loading the
+    // client then would hold up the isolation requests still to be sent.
+    ec2: new SdkEc2(),
     evidence,
     slack,
     ...tableAdapters(config),

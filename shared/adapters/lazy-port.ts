@@ -2,10 +2,10 @@ import { afterPendingIo } from './event-loop';
 
 /**
  * A port whose implementation, and the SDK client module behind it, loads on its first call,
- * for ports whose every call is asynchronous: a function that never makes such a call (EC2
- * protection, Security Hub updates, evidence uploads) never loads the module, and one that does
- * loads it once the requests made alongside the call have gone out (isolating a pod must not
- * wait for the EC2 client). `known` gives the port's plain properties, needed before any load.
+ * for ports whose every call is asynchronous and off the isolation path (Security Hub updates,
+ * which go out with the notifications): a function that never makes such a call never loads the
+ * module, and one that does loads it once the requests made alongside the call have gone out.
+ * `known` gives the port's plain properties, needed before any load.
  */
 export function lazyPort<T extends object>(load: () => Promise<T>, known: Partial<T> = {}): T {
   let loaded: Promise<T> | undefined;
