@@ -51,6 +51,18 @@ function oneOf(key, allowed) {
   };
 }
 
+/** shared/config.ts POLICY_SSM_PARAMETER: a parameter name, or its ARN. */
+const PARAMETER = /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[a-zA-Z0-9_.\-/]+$/;
+
+async function policyParameter({ resolveVariable }) {
+  const name = String((await resolveVariable('param:policySsmParameter')) ?? '').trim();
+  const key = String((await resolveVariable('param:policySsmKmsKeyArn')) ?? '').trim();
+  if (name && !PARAMETER.test(name)) throw new Error(`policySsmParameter must be an SSM parameter name or ARN, got ${JSON.stringify(name)}`);
+  if (key && !name) throw new Error('policySsmKmsKeyArn is set but policySsmParameter is not');
+  if (key && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(key)) throw new Error(`policySsmKmsKeyArn must be a KMS key ARN, got ${JSON.stringify(key)}`);
+  return name;
+}
+
 module.exports = {
   REMEDIATIONS,
   CONTAINED_STATUSES,
@@ -64,4 +76,15 @@ module.exports = {
   securityHubStatusWhenContained: oneOf('securityHubStatusWhenContained', CONTAINED_STATUSES),
   /** 'true' or 'false': whether the stack creates the Security Hub custom action (Security Hub must be enabled). */
   securityHubCustomAction: oneOf('securityHubCustomAction', ['true', 'false']),
+  /** POLICY_SSM_PARAMETER: the response policy's parameter, unset for the packaged policy. */
+  policySsmParameter: async (context) => (await policyParameter(context)) || NO_VALUE,
+  /**
+   * The parameter's ARN for ssm:GetParameter: a name is in this account and region ('/a/b' is
+   * parameter/a/b, 'a' is parameter/a). Empty when unset: its policy is then not deployed.
+   */
+  policySsmParameterArn: async (context) => {
+    const name = await policyParameter(context);
+    if (!name || name.startsWith('arn:')) return name;
+    return { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name.startsWith('/') ? '' : '/'}${name}` };
+  },
 };

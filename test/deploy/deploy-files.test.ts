@@ -234,7 +234,10 @@ describe('deploy/iam.js', () => {
 });
 
 describe('deploy/settings.js', () => {
-  const settings = require('../../deploy/settings.js') as Record<'controlPlaneRemediation' | 'allowedPublicCidrs' | 'adminPrincipalAllowList' | 'securityHubStatusWhenContained' | 'securityHubCustomAction', Generator> & {
+  const settings = require('../../deploy/settings.js') as Record<
+    'controlPlaneRemediation' | 'allowedPublicCidrs' | 'adminPrincipalAllowList' | 'securityHubStatusWhenContained' | 'securityHubCustomAction' | 'policySsmParameter' | 'policySsmParameterArn',
+    Generator
+  > & {
     REMEDIATIONS: string[];
     CONTAINED_STATUSES: string[];
   };
@@ -252,6 +255,26 @@ describe('deploy/settings.js', () => {
     for (const key of ['controlPlaneRemediation', 'allowedPublicCidrs', 'adminPrincipalAllowList'] as const) await expect(settings[key](context({}))).resolves.toEqual({ Ref: 'AWS::NoValue' });
     await expect(settings.securityHubStatusWhenContained(context({ securityHubStatusWhenContained: 'RESOLVED' }))).resolves.toBe('RESOLVED');
     await expect(settings.securityHubCustomAction(context({ securityHubCustomAction: 'false' }))).resolves.toBe('false');
+  });
+
+  it('passes the response policy parameter on, and scopes its read to that parameter', async () => {
+    const prefix = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter';
+    await expect(settings.policySsmParameter(context({ policySsmParameter: '/eks-responder/policy' }))).resolves.toBe('/eks-responder/policy');
+    await expect(settings.policySsmParameterArn(context({ policySsmParameter: '/eks-responder/policy' }))).resolves.toEqual({ 'Fn::Sub': `${prefix}/eks-responder/policy` });
+    await expect(settings.policySsmParameterArn(context({ policySsmParameter: 'responder-policy' }))).resolves.toEqual({ 'Fn::Sub': `${prefix}/responder-policy` });
+    const arn = 'arn:aws:ssm:eu-west-1:111122223333:parameter/shared/policy';
+    await expect(settings.policySsmParameterArn(context({ policySsmParameter: arn }))).resolves.toBe(arn);
+    // Unset: the packaged policy, no variable, and a policy that is not deployed.
+    await expect(settings.policySsmParameter(context({}))).resolves.toEqual({ Ref: 'AWS::NoValue' });
+    await expect(settings.policySsmParameterArn(context({}))).resolves.toBe('');
+  });
+
+  it.each([
+    [{ policySsmParameter: 'policy file.yaml' }, /policySsmParameter must be an SSM parameter name or ARN/],
+    [{ policySsmKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, /policySsmKmsKeyArn is set but policySsmParameter is not/],
+    [{ policySsmParameter: '/p', policySsmKmsKeyArn: 'alias/aws/ssm' }, /policySsmKmsKeyArn must be a KMS key ARN/],
+  ])('refuses the policy parameter %j', async (params, message) => {
+    await expect(settings.policySsmParameter(context(params))).rejects.toThrow(message);
   });
 
   it.each([

@@ -22,6 +22,8 @@ const CONTROL_PLANE_PLAYBOOKS: PlaybookName[] = [...new Set(Object.values(REMEDI
 
 export interface FunctionScope {
   playbooks: PlaybookName[];
+  /** How it is invoked: by EventBridge through handleEvent (duplicate deliveries dropped), or directly through runManualPlaybook (release included). */
+  entry: 'event' | 'manual';
   /** Whether it handles findings about workloads: a bare notification about one still correlates it (shared/pipeline.ts). */
   findings: boolean;
   /** Where the Security Hub finding it notes lives: GuardDuty's copy in this region, or the region of the finding's product ARN. */
@@ -29,11 +31,11 @@ export interface FunctionScope {
 }
 
 export const FUNCTION_SCOPES: Record<FunctionName, FunctionScope> = {
-  guardduty: { playbooks: FINDING_PLAYBOOKS, findings: true, securityHub: 'this region' },
-  securityhub: { playbooks: FINDING_PLAYBOOKS, findings: true, securityHub: 'any region' },
+  guardduty: { playbooks: FINDING_PLAYBOOKS, entry: 'event', findings: true, securityHub: 'this region' },
+  securityhub: { playbooks: FINDING_PLAYBOOKS, entry: 'event', findings: true, securityHub: 'any region' },
   // CloudTrail findings carry no Security Hub finding to note.
-  cloudtrail: { playbooks: CONTROL_PLANE_PLAYBOOKS, findings: false, securityHub: 'none' },
-  manualPlaybook: { playbooks: PLAYBOOK_NAMES, findings: true, securityHub: 'any region' },
+  cloudtrail: { playbooks: CONTROL_PLANE_PLAYBOOKS, entry: 'event', findings: false, securityHub: 'none' },
+  manualPlaybook: { playbooks: PLAYBOOK_NAMES, entry: 'manual', findings: true, securityHub: 'any region' },
 };
 
 /** The AWS calls of correlation, by how far it goes (shared/adapters/cluster-connector.ts, eks.ts). */
@@ -63,6 +65,30 @@ export function expectedActions(name: FunctionName): Set<string> {
   return new Set([...actions.flatMap((action) => action.permissions.iam), ...[...correlationNeeds(name)].flatMap((need) => CORRELATION_CALLS[need])]);
 }
 
+/**
+ * The DynamoDB calls of the table-backed ports (shared/adapters/dynamodb-*.ts and Powertools
+ * idempotency's DynamoDBPersistenceLayer); test/deploy/table-calls.test.ts records what the
+ * handlers send to a local DynamoDB and checks it against these.
+ */
+export const TABLE_CALLS = {
+  /** The incident log: upsert the incident, put its timeline items; read one incident back. */
+  record: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  readTimeline: ['dynamodb:Query'],
+  /** Per-target claims: conditional put, read on conflict, settle by update or delete; release forgets by delete. */
+  claims: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  /** Circuit-breaker counters: conditional update, read on refusal, update to give a slot back. */
+  breaker: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+  /** Powertools idempotency: conditional put of the in-progress record, read on conflict, update with the result, delete when not kept. */
+  dedup: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+} as const;
+
+/** Table logical id -> DynamoDB actions the function calls on it: every pipeline run records, claims and counts; events are deduplicated; a manual release reads an incident back. */
+export function expectedTableCalls(name: FunctionName): Record<'IncidentTable' | 'IdempotencyTable', string[]> {
+  const { entry } = FUNCTION_SCOPES[name];
+  const incidents = [...TABLE_CALLS.record, ...TABLE_CALLS.claims, ...TABLE_CALLS.breaker, ...(entry === 'manual' ? TABLE_CALLS.readTimeline : [])];
+  return { IncidentTable: [...new Set(incidents)].sort(), IdempotencyTable: entry === 'event' ? [...TABLE_CALLS.dedup].sort() : [] };
+}
+
 export interface Deployment {
   /** clusterNames: '*' or the named clusters. */
   clusters: string[];
@@ -72,6 +98,9 @@ export interface Deployment {
   /** evidenceBucket and evidenceKmsKeyArn ('' when unset: as slackSecret, their policy is not deployed). */
   evidenceBucket: string;
   evidenceKmsKey: string;
+  /** The ARN of policySsmParameter and policySsmKmsKeyArn ('' when unset: as slackSecret). */
+  policyParameter: string;
+  policyKmsKey: string;
 }
 
 /** The resources each IAM action is granted on; an action missing here fails the test until someone says where it acts. */
@@ -116,14 +145,22 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
   return byAction[action];
 }
 
-/** Action -> resources for the function's role: its calls, plus what every function needs (topic key, failure queue, its logs). */
+/**
+ * Action -> resources for the function's role: its calls, plus what every function needs (topic
+ * key, failure queue, its logs, its tables, the response policy: every run of the pipeline loads
+ * it, from POLICY_SSM_PARAMETER when set).
+ */
 export function expectedGrants(name: FunctionName, deployment: Deployment): Record<string, string[]> {
   const logGroup = [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/eks-responder-dev-${name}:*:*`];
-  const calls = Object.fromEntries([...expectedActions(name)].map((action) => [action, resourcesOf(action, name, deployment)]));
+  const calls: Record<string, string[]> = Object.fromEntries([...expectedActions(name)].map((action) => [action, resourcesOf(action, name, deployment)]));
+  for (const [table, actions] of Object.entries(expectedTableCalls(name))) {
+    for (const action of actions) calls[action] = [...(calls[action] ?? []), `getatt:${table}.Arn`].sort();
+  }
   return {
     ...calls,
+    'ssm:GetParameter': [deployment.policyParameter],
     'kms:GenerateDataKey': [...(calls['kms:GenerateDataKey'] ?? []), 'getatt:NotifyTopicKey.Arn'].sort(),
-    'kms:Decrypt': ['getatt:NotifyTopicKey.Arn'],
+    'kms:Decrypt': [deployment.policyKmsKey, 'getatt:NotifyTopicKey.Arn'].sort(),
     'sqs:SendMessage': ['getatt:FailureQueue.Arn'],
     'logs:CreateLogGroup': logGroup,
     'logs:CreateLogStream': logGroup,

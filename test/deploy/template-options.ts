@@ -6,6 +6,7 @@ import { loadRbacManifest } from '../helpers/rbac';
 import { loadConfig } from '../../shared/config';
 import {
   ACCOUNT,
+  condition,
   FUNCTION_NAMES,
   FUNCTIONS,
   REGION,
@@ -37,6 +38,8 @@ const SLACK_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:eks-res
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/platform/break-glass`;
 const EVIDENCE_BUCKET = 'incident-evidence-123456789012';
 const EVIDENCE_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/5d8f1a2e-0c4b-4e7a-9f3d-2b6c8e1a7f40`;
+const POLICY_PARAMETER = '/eks-responder/response-policy';
+const POLICY_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b7e3c1d-9a2f-4c6e-8d5b-1f4a7e2c9b30`;
 export const OPTION_PARAMS = {
   clusterNames: CLUSTERS.join(','),
   subnetIds: SUBNETS.join(','),
@@ -54,6 +57,8 @@ export const OPTION_PARAMS = {
   adminPrincipalAllowList: ADMIN,
   securityHubStatusWhenContained: 'RESOLVED',
   securityHubCustomAction: 'false',
+  policySsmParameter: POLICY_PARAMETER,
+  policySsmKmsKeyArn: POLICY_KEY,
 };
 
 const EC2 = `arn:aws:ec2:${REGION}:${ACCOUNT}`;
@@ -62,7 +67,8 @@ const EC2 = `arn:aws:ec2:${REGION}:${ACCOUNT}`;
 function expectedGrants(name: FunctionName): Record<string, string[]> {
   const networkInterfaces = [`${EC2}:network-interface/*`];
   return {
-    ...expectedCalls(name, { clusters: [...CLUSTERS].sort(), workloadRolePath: OPTION_PARAMS.workloadRolePath, slackSecret: SLACK_SECRET, evidenceBucket: EVIDENCE_BUCKET, evidenceKmsKey: EVIDENCE_KEY }),
+    ...expectedCalls(name, { clusters: [...CLUSTERS].sort(), workloadRolePath: OPTION_PARAMS.workloadRolePath, slackSecret: SLACK_SECRET, evidenceBucket: EVIDENCE_BUCKET, evidenceKmsKey: EVIDENCE_KEY,
+      policyParameter: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${POLICY_PARAMETER}`, policyKmsKey: POLICY_KEY }),
     'ec2:CreateNetworkInterface': [...SUBNETS.map((id) => `${EC2}:subnet/${id}`), ...SECURITY_GROUPS.map((id) => `${EC2}:security-group/${id}`), ...networkInterfaces].sort(),
     'ec2:DeleteNetworkInterface': networkInterfaces,
     'ec2:AssignPrivateIpAddresses': networkInterfaces,
@@ -135,9 +141,11 @@ export function describeTemplateWithOptions(template: () => Template): void {
         ALLOWED_PUBLIC_CIDRS: '203.0.113.0/24,2001:db8::/32',
         ADMIN_PRINCIPAL_ALLOW_LIST: ADMIN,
         SECURITYHUB_STATUS_WHEN_CONTAINED: 'RESOLVED',
+        POLICY_SSM_PARAMETER: POLICY_PARAMETER,
       });
       const responderRoles = variables.RESPONDER_ROLE_ARNS.replace(/getatt:(\w+)\.Arn/g, (_: string, id: string) => roleArnIn(t, id));
-      const env = { ...variables, NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic`, RESPONDER_ROLE_ARNS: responderRoles };
+      const { INCIDENT_TABLE: _incidents, IDEMPOTENCY_TABLE: _idempotency, ...rest } = variables;
+      const env = { ...rest, NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic`, RESPONDER_ROLE_ARNS: responderRoles };
       expect(loadConfig(env, 'lambda')).toMatchObject({
         allowedAccounts: [ACCOUNT, MEMBER_ACCOUNT],
         memberRole: { name: 'eks-responder-member', externalId: 'eks-responder-7f3c' },
@@ -145,10 +153,20 @@ export function describeTemplateWithOptions(template: () => Template): void {
         allowedPublicCidrs: ['203.0.113.0/24', '2001:db8::/32'],
         adminPrincipalAllowList: [ADMIN],
         securityHubStatusWhenContained: 'RESOLVED',
+        policySsmParameter: POLICY_PARAMETER,
         // The member roles act for the responder too: their control-plane calls are its own.
         responderRoleArns: [...FUNCTION_NAMES.map((other) => roleArnIn(t, roleOf(t, other))), ...memberRoles],
       });
     }
+  });
+
+  it('grants the response policy parameter, and its key only through SSM, to every function', () => {
+    const policy = t.Resources.PolicyParameterPolicy;
+    expect(condition(t, policy.Condition!)).toBe(true);
+    expect(policy.Properties.Roles.map((ref: Json) => ref.Ref).sort()).toEqual(FUNCTION_NAMES.map((name) => roleOf(t, name)).sort());
+    const [read, decrypt] = statementsOf(t, roleOf(t, 'cloudtrail')).filter(({ statement }) => /ResponsePolicy$/.test(statement.Sid ?? ''));
+    expect([read.deployed, decrypt.deployed]).toEqual([true, true]);
+    expect(decrypt.statement.Condition).toEqual({ StringLike: { 'kms:ViaService': 'ssm.*.amazonaws.com' } });
   });
 
   it('leaves out the Security Hub custom action, its rule and its permission when securityHubCustomAction is false', () => {

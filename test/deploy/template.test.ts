@@ -31,6 +31,7 @@ import { describeMemberRole } from './member-role';
 import { describeAlarms } from './template-alarms';
 import { describeTemplateWithOptions, OPTION_PARAMS } from './template-options';
 import { describeRules } from './template-rules';
+import { describeTables } from './template-tables';
 
 // ---- tests -----------------------------------------------------------------------------------
 
@@ -51,6 +52,10 @@ describe('alarms of the packaged CloudFormation template', () => {
 
 describe('deploy/member-role.yml', () => {
   describeMemberRole(() => withOptions);
+});
+
+describe('DynamoDB tables of the packaged CloudFormation template', () => {
+  describeTables(() => defaults);
 });
 
 describe('EventBridge rules of the packaged CloudFormation template', () => {
@@ -110,7 +115,7 @@ describe('packaged CloudFormation template', () => {
 
   it.each(FUNCTION_NAMES)('grants %s exactly the actions of the playbooks it can run, scoped', (name) => {
     const grants = grantsOf(t, roleOf(name));
-    const expected = expectedGrants(name, { clusters: ['*'], workloadRolePath: '/', slackSecret: slackSecret(), evidenceBucket: '', evidenceKmsKey: '' });
+    const expected = expectedGrants(name, { clusters: ['*'], workloadRolePath: '/', slackSecret: slackSecret(), evidenceBucket: '', evidenceKmsKey: '', policyParameter: '', policyKmsKey: '' });
     expect([...grants.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [action, resources] of Object.entries(expected)) expect({ action, resources: grants.get(action) }).toEqual({ action, resources });
   });
@@ -168,6 +173,10 @@ describe('packaged CloudFormation template', () => {
         ],
       },
       { resource: arn('cloudwatch', 'alarm:eks-responder-dev-*'), actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DisableAlarmActions', 'cloudwatch:PutMetricAlarm', 'cloudwatch:SetAlarmState'] },
+      {
+        resource: ['getatt:IncidentTable.Arn', 'getatt:IdempotencyTable.Arn'],
+        actions: ['dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateContinuousBackups', 'dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy'],
+      },
       { resource: arn('logs', 'log-group:/aws/lambda/eks-responder-dev-*'), actions: ['logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy'] },
     ];
     for (const name of FUNCTION_NAMES) {
@@ -194,6 +203,7 @@ describe('packaged CloudFormation template', () => {
     expect(denied('sqs:PurgeQueue').sort()).toEqual(ofType(t, 'AWS::SQS::Queue').map(([id]) => `getatt:${id}.Arn`).sort());
     expect(denied('sns:DeleteTopic')).toEqual(ofType(t, 'AWS::SNS::Topic').map(([id]) => `ref:${id}`));
     expect(denied('kms:ScheduleKeyDeletion')).toEqual(ofType(t, 'AWS::KMS::Key').map(([id]) => `getatt:${id}.Arn`));
+    expect(denied('dynamodb:DeleteTable')).toEqual(ofType(t, 'AWS::DynamoDB::Table').map(([id]) => `getatt:${id}.Arn`));
     for (const [id, alarm] of ofType(t, 'AWS::CloudWatch::Alarm')) {
       expect({ id, covered: denied('cloudwatch:DeleteAlarms').some((pattern) => covers(pattern, `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm.Properties.AlarmName}`)) }).toEqual({ id, covered: true });
     }
@@ -221,7 +231,14 @@ describe('packaged CloudFormation template', () => {
       const variables = fn(name).Properties.Environment.Variables;
       expect(variables.NOTIFY_TOPIC_ARN).toEqual({ Ref: 'NotifyTopic' });
       expect(variables).not.toHaveProperty('SLACK_WEBHOOK_URL');
-      const env = { ...resolve(t, variables), NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic`, RESPONDER_ROLE_ARNS: withRoleArns(resolve(t, variables.RESPONDER_ROLE_ARNS)) };
+      // Names CloudFormation would give the topic and the tables.
+      const env = {
+        ...resolve(t, variables),
+        NOTIFY_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-NotifyTopic`,
+        RESPONDER_ROLE_ARNS: withRoleArns(resolve(t, variables.RESPONDER_ROLE_ARNS)),
+        INCIDENT_TABLE: 'eks-responder-dev-IncidentTable-1A2B3C4D5E6F',
+        ...(variables.IDEMPOTENCY_TABLE ? { IDEMPOTENCY_TABLE: 'eks-responder-dev-IdempotencyTable-6F5E4D3C2B1A' } : {}),
+      };
       expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'eks-responder', POWERTOOLS_LOG_LEVEL: expect.any(String) });
       expect(loadConfig(env, 'lambda')).toMatchObject({
         mode: 'notify',
@@ -232,6 +249,8 @@ describe('packaged CloudFormation template', () => {
         allowedPublicCidrs: [],
         adminPrincipalAllowList: [],
         securityHubStatusWhenContained: 'NOTIFIED',
+        incidentTable: 'eks-responder-dev-IncidentTable-1A2B3C4D5E6F',
+        policySsmParameter: undefined,
         // Every function knows every function role, its own included: none answers another's calls.
         responderRoleArns: FUNCTION_NAMES.map((other) => roleArnIn(t, roleOf(other))),
       });

@@ -1,7 +1,7 @@
 // A local DynamoDB (dynalite, in-process, in memory) with the responder's tables, created with the
 // keys and TTL attributes the deployment gives them. The real SDK reaches it through
 // AWS_ENDPOINT_URL_DYNAMODB, so Powertools idempotency and our adapters run unchanged.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +18,8 @@ export interface LocalDynamo {
   url: string;
   /** INCIDENT_TABLE, IDEMPOTENCY_TABLE and AWS_ENDPOINT_URL_DYNAMODB. */
   env: Record<string, string>;
+  /** Every request the tables received, in order: `DynamoDB_20120810.PutItem` as `PutItem`, with its table. */
+  calls: { table: string; operation: string }[];
   /** Every item of a table, unmarshalled. */
   items(table: string): Promise<Record<string, any>[]>;
   stop(): Promise<void>;
@@ -25,6 +27,23 @@ export interface LocalDynamo {
 
 export async function startDynamo(): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const calls: LocalDynamo['calls'] = [];
+  // Listening alongside dynalite's own handler: both read the same request body.
+  server.on('request', (request: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const operation = String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const table = (() => {
+        try {
+          return String(JSON.parse(Buffer.concat(chunks).toString('utf8')).TableName ?? '');
+        } catch {
+          return '';
+        }
+      })();
+      calls.push({ table, operation });
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint: url, region: 'us-east-1', credentials: FAKE_CREDENTIALS });
@@ -49,6 +68,7 @@ export async function startDynamo(): Promise<LocalDynamo> {
   return {
     url,
     env: { INCIDENT_TABLE, IDEMPOTENCY_TABLE, AWS_ENDPOINT_URL_DYNAMODB: url },
+    calls,
     async items(table) {
       const { Items = [] } = await DynamoDBDocumentClient.from(client).send(new ScanCommand({ TableName: table, ConsistentRead: true }));
       return Items;
