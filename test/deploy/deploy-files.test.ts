@@ -3,7 +3,7 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { CONTAINED_STATUSES, REMEDIATIONS } from '../../shared/config';
 import { ACTIONS } from '../../shared/playbooks/registry';
-import { grantedPermissions, loadRbacManifest } from '../helpers/rbac';
+import { allowedBy, grantedPermissions, loadRbacManifest } from '../helpers/rbac';
 
 type Json = any;
 type Context = { resolveVariable: (name: string) => Promise<unknown>; resolveConfigurationProperty: (path: string[]) => Promise<unknown> };
@@ -84,7 +84,12 @@ describe('deploy/rbac.yaml', () => {
       ...['get', 'list', 'patch'].map((verb) => `/nodes:${verb}`),
       '/pods/log:get',
       '/events:list',
-      ...['list', 'create', 'patch'].map((verb) => `networking.k8s.io/networkpolicies:${verb}`),
+      '/namespaces:get',
+      ...['list', 'create', 'patch', 'delete'].map((verb) => `networking.k8s.io/networkpolicies:${verb}`),
+      ...['cilium.io/ciliumnetworkpolicies', 'projectcalico.org/networkpolicies', 'crd.projectcalico.org/networkpolicies', 'security.istio.io/authorizationpolicies', 'kyverno.io/clusterpolicies']
+        .concat('constraints.gatekeeper.sh/eksresponderblockedimage')
+        .flatMap((resource) => ['get', 'create', 'delete'].map((verb) => `${resource}:${verb}`)),
+      ...['get', 'create'].map((verb) => `templates.gatekeeper.sh/constrainttemplates:${verb}`),
       ...['get', 'list'].map((verb) => `/serviceaccounts:${verb}`),
       ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => `apps/${resource}:get`),
       ...['jobs', 'cronjobs'].map((resource) => `batch/${resource}:get`),
@@ -94,25 +99,16 @@ describe('deploy/rbac.yaml', () => {
     expect([...granted].filter((rule) => rule.includes('*'))).toEqual([]);
   });
 
-  /**
-   * Declared by the add-on layers (cilium-deny, calico-deny, mesh-deny, block-image) and the
-   * namespace read of mesh-deny, but not granted yet: granting them needs coverage scenarios on a
-   * sandbox serving those APIs (the coverage test demands every grant be used). Until then these
-   * actions fail with 403 in a deployed stack, recorded in the report. The list must match the
-   * gap exactly, so granting a permission fails here until it is removed from the list.
-   */
-  const PENDING_RBAC = [
-    '/namespaces:get',
-    // The release playbook deletes the quarantine NetworkPolicy; no coverage scenario runs a release yet.
-    'networking.k8s.io/networkpolicies:delete',
-    ...['cilium.io/ciliumnetworkpolicies', 'projectcalico.org/networkpolicies', 'crd.projectcalico.org/networkpolicies', 'security.istio.io/authorizationpolicies']
-      .concat(['kyverno.io/clusterpolicies', 'templates.gatekeeper.sh/constrainttemplates', 'constraints.gatekeeper.sh/eksresponderblockedimage'])
-      .flatMap((resource) => [`${resource}:get`, `${resource}:create`]),
-  ];
-
-  it('covers every Kubernetes permission a playbook action declares, except the pending add-on layers', () => {
+  it('covers every Kubernetes permission a playbook action declares', () => {
     const declared = ACTIONS.flatMap((action) => action.permissions.kubernetes.flatMap(({ group, resource, verbs }) => verbs.map((verb) => `${group}/${resource}:${verb}`)));
-    expect([...new Set(declared.filter((permission) => !granted.has(permission)))].sort()).toEqual([...PENDING_RBAC].sort());
+    expect([...new Set(declared.filter((permission) => !granted.has(permission)))]).toEqual([]);
+  });
+
+  it('limits by name only what the responder reads under a fixed name', () => {
+    const named = role.rules.filter((rule: Json) => rule.resourceNames);
+    expect(named).toEqual([{ apiGroups: ['templates.gatekeeper.sh'], resources: ['constrainttemplates'], resourceNames: ['eksresponderblockedimage'], verbs: ['get'] }]);
+    expect(allowedBy(role, 'templates.gatekeeper.sh/constrainttemplates:get', 'eksresponderblockedimage')).toBe(true);
+    expect(allowedBy(role, 'templates.gatekeeper.sh/constrainttemplates:get', 'k8srequiredlabels')).toBe(false);
   });
 
   it('binds the role to the group the EKS access entries use, and to nothing else', () => {

@@ -31,3 +31,14 @@ export function grantedPermissions(role: any): Set<string> {
     ),
   );
 }
+
+/**
+ * Whether a ClusterRole allows one request (`group/resource:verb`, and the object's name when the
+ * request names one): a rule with resourceNames admits only those names.
+ */
+export function allowedBy(role: any, permission: string, name?: string): boolean {
+  return role.rules.some((rule: any) => {
+    const matches = rule.apiGroups.some((group: string) => rule.resources.some((resource: string) => rule.verbs.some((verb: string) => permissionKey(group, resource, verb) === permission)));
+    return matches && (!rule.resourceNames || (name !== undefined && rule.resourceNames.includes(name)));
+  });
+}

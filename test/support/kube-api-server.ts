@@ -287,7 +287,12 @@ export class KubeApiServer {
     }
     const version = rest[0];
     rest = rest.slice(1);
-    if (!r.hasGroup(group, version)) return { ...unknown, group, version };
+    if (!r.hasGroup(group, version)) {
+      // Parsed as the API server's request info does, served or not: that is what RBAC is asked about before the 404.
+      const scoped = rest[0] === 'namespaces' && rest.length >= 3 ? rest.slice(2) : rest;
+      const [resource = '', name, subresource] = scoped;
+      return { ...unknown, verb: verbFor(name !== undefined), group, version, resource, name, subresource, namespace: scoped === rest ? undefined : rest[1] };
+    }
     if (rest.length === 0) return disc(group, version, () => r.resourceList(group, version));
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3 && r.byPath(group, version, rest[2])?.namespaced) {
