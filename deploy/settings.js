@@ -76,6 +76,21 @@ module.exports = {
   securityHubStatusWhenContained: oneOf('securityHubStatusWhenContained', CONTAINED_STATUSES),
   /** 'true' or 'false': whether the stack creates the Security Hub custom action (Security Hub must be enabled). */
   securityHubCustomAction: oneOf('securityHubCustomAction', ['true', 'false']),
+  /** 'true' or 'false': whether the stack creates the evidence bucket; never with a bucket given. */
+  createEvidenceBucket: async (context) => {
+    const value = await oneOf('createEvidenceBucket', ['true', 'false'])(context);
+    if (value === 'true' && String((await context.resolveVariable('param:evidenceBucket')) ?? '').trim()) {
+      throw new Error('createEvidenceBucket=true creates the evidence bucket: leave evidenceBucket empty (or give evidenceBucket and createEvidenceBucket=false)');
+    }
+    return value;
+  },
+  /** Object Lock default retention of a created evidence bucket, in whole days. */
+  evidenceRetentionDays: async ({ resolveVariable }) => {
+    const value = String(await resolveVariable('param:evidenceRetentionDays')).trim();
+    // S3 accepts up to 100 years of default retention.
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 36500) throw new Error(`evidenceRetentionDays must be a whole number of days from 1 to 36500, got ${JSON.stringify(value)}`);
+    return Number(value);
+  },
   /** POLICY_SSM_PARAMETER: the response policy's parameter, unset for the packaged policy. */
   policySsmParameter: async (context) => (await policyParameter(context)) || NO_VALUE,
   /**

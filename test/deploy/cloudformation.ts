@@ -20,7 +20,7 @@ export interface Resource {
 export interface Template {
   Resources: Record<string, Resource>;
   Conditions?: Record<string, Json>;
-  Outputs: Record<string, { Value: Json }>;
+  Outputs: Record<string, { Value: Json; Condition?: string }>;
   Parameters?: Record<string, { Type: string; Default?: string }>;
   /** Test-only: the values a deployment passes for Parameters (defaults otherwise). */
   ParameterValues?: Record<string, string>;
@@ -271,7 +271,9 @@ export function danglingReferences(t: Template): string[] {
     ...Object.entries(t.Resources)
       .filter(([, resource]) => deployed(t, resource))
       .map(([id, resource]): [string, Json, string[]] => [id, resource.Properties, asList(resource.DependsOn ?? [])]),
-    ...Object.entries(t.Outputs).map(([id, output]): [string, Json, string[]] => [`Outputs.${id}`, output.Value, []]),
+    ...Object.entries(t.Outputs)
+      .filter(([, output]) => output.Condition === undefined || condition(t, output.Condition))
+      .map(([id, output]): [string, Json, string[]] => [`Outputs.${id}`, output.Value, []]),
   ];
   return sources.flatMap(([id, value, dependsOn]) => [...referencesIn(t, value, true), ...dependsOn].filter(absent).map((target) => `${id} -> ${target}`));
 }

@@ -231,7 +231,7 @@ describe('deploy/iam.js', () => {
 
 describe('deploy/settings.js', () => {
   const settings = require('../../deploy/settings.js') as Record<
-    'controlPlaneRemediation' | 'allowedPublicCidrs' | 'adminPrincipalAllowList' | 'securityHubStatusWhenContained' | 'securityHubCustomAction' | 'policySsmParameter' | 'policySsmParameterArn',
+    'controlPlaneRemediation' | 'allowedPublicCidrs' | 'adminPrincipalAllowList' | 'securityHubStatusWhenContained' | 'securityHubCustomAction' | 'policySsmParameter' | 'policySsmParameterArn' | 'createEvidenceBucket' | 'evidenceRetentionDays',
     Generator
   > & {
     REMEDIATIONS: string[];
@@ -251,6 +251,15 @@ describe('deploy/settings.js', () => {
     for (const key of ['controlPlaneRemediation', 'allowedPublicCidrs', 'adminPrincipalAllowList'] as const) await expect(settings[key](context({}))).resolves.toEqual({ Ref: 'AWS::NoValue' });
     await expect(settings.securityHubStatusWhenContained(context({ securityHubStatusWhenContained: 'RESOLVED' }))).resolves.toBe('RESOLVED');
     await expect(settings.securityHubCustomAction(context({ securityHubCustomAction: 'false' }))).resolves.toBe('false');
+  });
+
+  it('creates the evidence bucket only when no bucket is given, with a retention in whole days', async () => {
+    await expect(settings.createEvidenceBucket(context({ createEvidenceBucket: 'true' }))).resolves.toBe('true');
+    await expect(settings.createEvidenceBucket(context({ createEvidenceBucket: 'false', evidenceBucket: 'incident-evidence' }))).resolves.toBe('false');
+    await expect(settings.createEvidenceBucket(context({ createEvidenceBucket: 'true', evidenceBucket: 'incident-evidence' }))).rejects.toThrow(/createEvidenceBucket=true creates the evidence bucket: leave evidenceBucket empty/);
+    await expect(settings.createEvidenceBucket(context({ createEvidenceBucket: 'yes' }))).rejects.toThrow(/createEvidenceBucket must be true or false, got "yes"/);
+    await expect(settings.evidenceRetentionDays(context({ evidenceRetentionDays: '90' }))).resolves.toBe(90);
+    for (const days of ['0', '1.5', '36501', 'a year']) await expect(settings.evidenceRetentionDays(context({ evidenceRetentionDays: days }))).rejects.toThrow(/evidenceRetentionDays must be a whole number of days from 1 to 36500/);
   });
 
   it('passes the response policy parameter on, and scopes its read to that parameter', async () => {

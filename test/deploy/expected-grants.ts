@@ -95,7 +95,7 @@ export interface Deployment {
   workloadRolePath: string;
   /** The resolved slackSecretArn ('' when unset: the statement exists, its policy is not deployed). */
   slackSecret: string;
-  /** evidenceBucket and evidenceKmsKeyArn ('' when unset: as slackSecret, their policy is not deployed). */
+  /** evidenceBucket and evidenceKmsKeyArn ('' when unset: as slackSecret, their policy is not deployed); `getatt:…` for the created bucket and key. */
   evidenceBucket: string;
   evidenceKmsKey: string;
   /** The ARN of policySsmParameter and policySsmKmsKeyArn ('' when unset: as slackSecret). */
@@ -134,7 +134,8 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
     // Snapshots only while CreateSnapshot creates them (ec2:CreateAction condition).
     'ec2:CreateTags': [ec2('instance/*'), ...(expectedActions(name).has('ec2:CreateSnapshot') ? [ec2('snapshot/*')] : [])],
     'ec2:CreateSnapshot': [ec2('snapshot/*'), ec2('volume/*')],
-    's3:PutObject': [`arn:aws:s3:::${evidenceBucket}/*`],
+    // A bucket the stack creates is named by reference.
+    's3:PutObject': [evidenceBucket.startsWith('getatt:') ? `${evidenceBucket}/*` : `arn:aws:s3:::${evidenceBucket}/*`],
     // The evidence key; every function also has the topic key (expectedGrants).
     'kms:GenerateDataKey': [evidenceKmsKey],
     'securityhub:BatchUpdateFindings': [`arn:aws:securityhub:${securityHubRegion}:${ACCOUNT}:hub/default`],

@@ -1,7 +1,8 @@
-// Packages the service with osls (no AWS credentials) twice, side by side: with the default
+// Packages the service with osls (no AWS credentials) three times, side by side: with the default
 // parameters, checked here (least-privilege roles per function, self-protection, failure queues,
 // environment, a deployable dependency graph) and by template-rules.ts and template-alarms.ts, and
-// with every option set, checked by template-options.ts and member-role.ts.
+// with every option set, checked by template-options.ts and member-role.ts, and with the evidence
+// bucket created by the stack, checked by template-evidence.ts.
 import { loadConfig } from '../../shared/config';
 import {
   ACCOUNT,
@@ -29,18 +30,27 @@ import {
 import { expectedActions, expectedGrants } from './expected-grants';
 import { describeMemberRole } from './member-role';
 import { describeAlarms } from './template-alarms';
+import { describeCreatedEvidenceBucket, EVIDENCE_PARAMS } from './template-evidence';
 import { describeTemplateWithOptions, OPTION_PARAMS } from './template-options';
 import { describeRules } from './template-rules';
 import { describeTables } from './template-tables';
+
+/** The key a created evidence bucket would get: named by the EncryptEvidence statement, which these parameters do not deploy. */
+const KEY_OF_CREATED_BUCKET = 'getatt:EvidenceKey.Arn';
 
 // ---- tests -----------------------------------------------------------------------------------
 
 let defaults: Template;
 let withOptions: Template;
+let withEvidenceBucket: Template;
 
 beforeAll(async () => {
-  [defaults, withOptions] = await Promise.all([loadTemplate(), loadTemplate(OPTION_PARAMS)]);
+  [defaults, withOptions, withEvidenceBucket] = await Promise.all([loadTemplate(), loadTemplate(OPTION_PARAMS), loadTemplate(EVIDENCE_PARAMS)]);
 }, 120_000);
+
+describe('packaged CloudFormation template with createEvidenceBucket', () => {
+  describeCreatedEvidenceBucket(() => withEvidenceBucket);
+});
 
 describe('packaged CloudFormation template with every option set', () => {
   describeTemplateWithOptions(() => withOptions);
@@ -115,7 +125,7 @@ describe('packaged CloudFormation template', () => {
 
   it.each(FUNCTION_NAMES)('grants %s exactly the actions of the playbooks it can run, scoped', (name) => {
     const grants = grantsOf(t, roleOf(name));
-    const expected = expectedGrants(name, { clusters: ['*'], workloadRolePath: '/', slackSecret: slackSecret(), evidenceBucket: '', evidenceKmsKey: '', policyParameter: '', policyKmsKey: '' });
+    const expected = expectedGrants(name, { clusters: ['*'], workloadRolePath: '/', slackSecret: slackSecret(), evidenceBucket: '', evidenceKmsKey: KEY_OF_CREATED_BUCKET, policyParameter: '', policyKmsKey: '' });
     expect([...grants.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [action, resources] of Object.entries(expected)) expect({ action, resources: grants.get(action) }).toEqual({ action, resources });
   });
@@ -131,10 +141,10 @@ describe('packaged CloudFormation template', () => {
     expect(grantsOf(t, roleOf('securityhub')).get('securityhub:BatchUpdateFindings')).toEqual([`arn:aws:securityhub:*:${ACCOUNT}:hub/default`]);
   });
 
-  it('grants the evidence bucket and its key only through a policy that exists when evidenceBucket is set', () => {
-    expect(t.Resources.EvidenceBucketPolicy.Condition).toBe('HasEvidenceBucket');
-    expect(condition(t, 'HasEvidenceBucket')).toBe(false);
-    expect(condition(t, 'HasEvidenceKmsKey')).toBe(false);
+  it('grants the evidence bucket and its key only through a policy that exists with a bucket, and creates none', () => {
+    expect(t.Resources.EvidenceBucketPolicy.Condition).toBe('StoresEvidence');
+    expect(['StoresEvidence', 'HasEvidenceKmsKey', 'CreatesEvidenceBucket', 'CreatesEvidenceKey'].map((name) => condition(t, name))).toEqual([false, false, false, false]);
+    expect(ofType(t, 'AWS::S3::Bucket').map(([id]) => id)).toEqual(['ServerlessDeploymentBucket']);
     const variables = resolve(t, fn('guardduty').Properties.Environment.Variables);
     expect([variables.EVIDENCE_BUCKET, variables.EVIDENCE_KMS_KEY_ID]).toEqual([undefined, undefined]);
   });
@@ -180,8 +190,10 @@ describe('packaged CloudFormation template', () => {
       { resource: arn('logs', 'log-group:/aws/lambda/eks-responder-dev-*'), actions: ['logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy'] },
     ];
     for (const name of FUNCTION_NAMES) {
-      const denies = statementsOf(t, roleOf(name)).filter(({ statement }) => statement.Effect === 'Deny');
-      expect(denies.every(({ deployed: live }) => live)).toBe(true);
+      const all = statementsOf(t, roleOf(name)).filter(({ statement }) => statement.Effect === 'Deny');
+      // The created evidence bucket's denies come with it (template-evidence.ts).
+      expect(all.filter(({ deployed: live }) => !live).map(({ statement }) => statement.Sid)).toEqual(['NeverWeakenOwnEvidence', 'NeverChangeOwnEvidenceKey']);
+      const denies = all.filter(({ deployed: live }) => live);
       expect(denies.map(({ statement }) => ({ resource: resolve(t, statement.Resource), actions: asList(statement.Action) }))).toEqual(expected);
     }
   });
@@ -189,7 +201,7 @@ describe('packaged CloudFormation template', () => {
   it('aims the self-protection denies at the resources the stack really creates', () => {
     const denied = (action: string) =>
       statementsOf(t, roleOf('guardduty'))
-        .filter(({ statement }) => statement.Effect === 'Deny' && asList(statement.Action).includes(action))
+        .filter(({ statement, deployed: live }) => live && statement.Effect === 'Deny' && asList(statement.Action).includes(action))
         .flatMap(({ statement }) => asList(resolve(t, statement.Resource)).flat() as string[]);
     for (const [id, role] of ofType(t, 'AWS::IAM::Role')) {
       expect({ id, covered: denied('iam:PutRolePolicy').some((pattern) => covers(pattern, `arn:aws:iam::${ACCOUNT}:role${role.Properties.Path}${resolve(t, role.Properties.RoleName)}`)) }).toEqual({ id, covered: true });
