@@ -15,15 +15,31 @@ const KUBERNETES_GRANT = 'kubernetes';
 
 const asList = (value) => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
-/** Function name -> names of its grants, checked against the grants serverless.yml defines. */
-async function grantsByFunction({ resolveConfigurationProperty }) {
-  const [grants, functions] = await Promise.all([resolveConfigurationProperty(['custom', 'iam', 'grants']), resolveConfigurationProperty(['custom', 'iam', 'functions'])]);
+/**
+ * Function name -> names of its grants, checked against the grants serverless.yml defines: those
+ * of `custom.iam.functions`, then those of `custom.iam.optIn` whose parameter is 'true'.
+ */
+async function grantsByFunction({ resolveConfigurationProperty, resolveVariable }) {
+  const [grants, functions, optIn] = await Promise.all(
+    [['custom', 'iam', 'grants'], ['custom', 'iam', 'functions'], ['custom', 'iam', 'optIn']].map((path) => resolveConfigurationProperty(path)),
+  );
   const known = grants ?? {};
+  const check = (where, list) => {
+    const unknown = list.filter((grant) => !Object.hasOwn(known, grant));
+    if (unknown.length) throw new Error(`${where}: no grant named ${unknown.join(', ')} in custom.iam.grants (${Object.keys(known).join(', ')})`);
+    return list;
+  };
   const result = {};
-  for (const [name, list] of Object.entries(functions ?? {})) {
-    const unknown = asList(list).filter((grant) => !Object.hasOwn(known, grant));
-    if (unknown.length) throw new Error(`custom.iam.functions.${name}: no grant named ${unknown.join(', ')} in custom.iam.grants (${Object.keys(known).join(', ')})`);
-    result[name] = asList(list);
+  for (const [name, list] of Object.entries(functions ?? {})) result[name] = check(`custom.iam.functions.${name}`, asList(list));
+  for (const [parameter, { grant, functions: names }] of Object.entries(optIn ?? {})) {
+    check(`custom.iam.optIn.${parameter}`, [grant]);
+    const value = String(await resolveVariable(`param:${parameter}`));
+    if (value !== 'true' && value !== 'false') throw new Error(`${parameter} must be true or false, got ${JSON.stringify(value)}`);
+    if (value !== 'true') continue;
+    for (const name of asList(names)) {
+      if (!result[name]) throw new Error(`custom.iam.optIn.${parameter}: no function named ${name} in custom.iam.functions`);
+      if (!result[name].includes(grant)) result[name] = [...result[name], grant];
+    }
   }
   return { grants: known, functions: result };
 }

@@ -91,6 +91,9 @@ module.exports = {
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 36500) throw new Error(`evidenceRetentionDays must be a whole number of days from 1 to 36500, got ${JSON.stringify(value)}`);
     return Number(value);
   },
+  /** BLOCK_IMAGE and SNAPSHOT_VOLUMES: the quarantine playbook's opt-in actions. */
+  blockImage: oneOf('blockImage', ['true', 'false']),
+  snapshotVolumes: oneOf('snapshotVolumes', ['true', 'false']),
   /** POLICY_SSM_PARAMETER: the response policy's parameter, unset for the packaged policy. */
   policySsmParameter: async (context) => (await policyParameter(context)) || NO_VALUE,
   /**

@@ -224,6 +224,18 @@ describe('deploy/iam.js', () => {
     expect(statements.reporter.map((statement: Json) => statement.Sid)).toEqual(['Notify']);
   });
 
+  it("adds a grant of custom.iam.optIn to its functions only when its parameter is 'true'", async () => {
+    const context = (value: string) => {
+      const base = serviceContext({ snapshotVolumes: value }, { guardduty: ['kubernetes', 'notify'], cloudtrail: ['controlPlane', 'notify'] });
+      const optIn = { snapshotVolumes: { grant: 'controlPlane', functions: ['guardduty'] } };
+      return { ...base, resolveConfigurationProperty: async (path: string[]) => (path.join('.') === 'custom.iam.optIn' ? optIn : base.resolveConfigurationProperty(path)) };
+    };
+    const sids = async (value: string) => (await iam.statements(context(value))).guardduty.map((statement: Json) => statement.Sid);
+    await expect(sids('false')).resolves.toEqual(['ReachClusters', 'Notify']);
+    await expect(sids('true')).resolves.toEqual(['ReachClusters', 'Notify', 'ChangeClusterSettings']);
+    await expect(sids('yes')).rejects.toThrow('snapshotVolumes must be true or false, got "yes"');
+  });
+
   it('refuses a grant serverless.yml does not define', async () => {
     await expect(iam.statements(serviceContext({}, { guardduty: ['kubernetes', 'kubernetse'] }))).rejects.toThrow('custom.iam.functions.guardduty: no grant named kubernetse in custom.iam.grants (kubernetes, controlPlane, notify)');
   });

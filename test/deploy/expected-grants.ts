@@ -6,6 +6,7 @@
 import type { CorrelationNeed } from '../../shared/playbooks/action';
 import { updateSecurityHubFinding } from '../../shared/playbooks/actions/update-securityhub-finding';
 import { NOTIFICATION_ACTIONS, PLAYBOOK_NAMES, containmentActionsOf, type PlaybookName } from '../../shared/playbooks/registry';
+import type { ResponderConfig } from '../../shared/config';
 import { REMEDIATION_FOR } from '../../shared/policy/control-plane-policy';
 import { builtInPolicy } from '../../shared/policy/default-policy';
 import { ACCOUNT, REGION, type FunctionName } from './cloudformation';
@@ -47,9 +48,16 @@ const CORRELATION_CALLS: Record<CorrelationNeed, string[]> = {
   workload: ['eks:DescribeCluster', 'eks:ListPodIdentityAssociations', 'eks:DescribePodIdentityAssociation', 'eks:ListNodegroups', 'eks:DescribeNodegroup'],
 };
 
-export function correlationNeeds(name: FunctionName): Set<CorrelationNeed> {
+/** The quarantine playbook's opt-in actions, as the deployment parameters blockImage and snapshotVolumes set them (BLOCK_IMAGE, SNAPSHOT_VOLUMES). */
+export type OptIns = Pick<ResponderConfig, 'blockImage' | 'snapshotVolumes'>;
+export const NO_OPT_INS: OptIns = { blockImage: false, snapshotVolumes: false };
+
+/** The containment actions of a playbook with these opt-ins (the registry reads only them from the configuration). */
+const actionsOf = (playbook: PlaybookName, optIns: OptIns) => containmentActionsOf(playbook, optIns as ResponderConfig);
+
+export function correlationNeeds(name: FunctionName, optIns: OptIns = NO_OPT_INS): Set<CorrelationNeed> {
   const scope = FUNCTION_SCOPES[name];
-  const needs = new Set(scope.playbooks.flatMap((playbook) => containmentActionsOf(playbook).map((action) => action.correlation)));
+  const needs = new Set(scope.playbooks.flatMap((playbook) => actionsOf(playbook, optIns).map((action) => action.correlation)));
   if (scope.findings) needs.add('workload');
   return needs;
 }
@@ -58,11 +66,11 @@ export function correlationNeeds(name: FunctionName): Set<CorrelationNeed> {
 export const reachesKubernetes = (name: FunctionName): boolean => [...correlationNeeds(name)].some((need) => need !== 'none');
 
 /** Every IAM action the function calls. */
-export function expectedActions(name: FunctionName): Set<string> {
+export function expectedActions(name: FunctionName, optIns: OptIns = NO_OPT_INS): Set<string> {
   const scope = FUNCTION_SCOPES[name];
   const notifications = NOTIFICATION_ACTIONS.filter((action) => action !== updateSecurityHubFinding || scope.securityHub !== 'none');
-  const actions = [...new Set(scope.playbooks.flatMap((playbook) => containmentActionsOf(playbook))), ...notifications];
-  return new Set([...actions.flatMap((action) => action.permissions.iam), ...[...correlationNeeds(name)].flatMap((need) => CORRELATION_CALLS[need])]);
+  const actions = [...new Set(scope.playbooks.flatMap((playbook) => actionsOf(playbook, optIns))), ...notifications];
+  return new Set([...actions.flatMap((action) => action.permissions.iam), ...[...correlationNeeds(name, optIns)].flatMap((need) => CORRELATION_CALLS[need])]);
 }
 
 /**
@@ -101,10 +109,12 @@ export interface Deployment {
   /** The ARN of policySsmParameter and policySsmKmsKeyArn ('' when unset: as slackSecret). */
   policyParameter: string;
   policyKmsKey: string;
+  /** blockImage and snapshotVolumes; both off when absent. */
+  optIns?: OptIns;
 }
 
 /** The resources each IAM action is granted on; an action missing here fails the test until someone says where it acts. */
-function resourcesOf(action: string, name: FunctionName, { clusters, workloadRolePath, slackSecret, evidenceBucket, evidenceKmsKey }: Deployment): string[] {
+function resourcesOf(action: string, name: FunctionName, { clusters, workloadRolePath, slackSecret, evidenceBucket, evidenceKmsKey, optIns }: Deployment): string[] {
   const eks = (resource: (cluster: string) => string) => clusters.map((cluster) => `arn:aws:eks:${REGION}:${ACCOUNT}:${resource(cluster)}`).sort();
   const ec2 = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
   const workloadRoles = [`arn:aws:iam::${ACCOUNT}:role${workloadRolePath}*`];
@@ -132,7 +142,7 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
     'ec2:DescribeSnapshots': ['*'],
     'ec2:ModifyInstanceAttribute': [ec2('instance/*')],
     // Snapshots only while CreateSnapshot creates them (ec2:CreateAction condition).
-    'ec2:CreateTags': [ec2('instance/*'), ...(expectedActions(name).has('ec2:CreateSnapshot') ? [ec2('snapshot/*')] : [])],
+    'ec2:CreateTags': [ec2('instance/*'), ...(expectedActions(name, optIns).has('ec2:CreateSnapshot') ? [ec2('snapshot/*')] : [])],
     'ec2:CreateSnapshot': [ec2('snapshot/*'), ec2('volume/*')],
     // A bucket the stack creates is named by reference.
     's3:PutObject': [evidenceBucket.startsWith('getatt:') ? `${evidenceBucket}/*` : `arn:aws:s3:::${evidenceBucket}/*`],
@@ -153,7 +163,7 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
  */
 export function expectedGrants(name: FunctionName, deployment: Deployment): Record<string, string[]> {
   const logGroup = [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/eks-responder-dev-${name}:*:*`];
-  const calls: Record<string, string[]> = Object.fromEntries([...expectedActions(name)].map((action) => [action, resourcesOf(action, name, deployment)]));
+  const calls: Record<string, string[]> = Object.fromEntries([...expectedActions(name, deployment.optIns)].map((action) => [action, resourcesOf(action, name, deployment)]));
   for (const [table, actions] of Object.entries(expectedTableCalls(name))) {
     for (const action of actions) calls[action] = [...(calls[action] ?? []), `getatt:${table}.Arn`].sort();
   }

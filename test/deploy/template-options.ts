@@ -59,7 +59,10 @@ export const OPTION_PARAMS = {
   securityHubCustomAction: 'false',
   policySsmParameter: POLICY_PARAMETER,
   policySsmKmsKeyArn: POLICY_KEY,
+  blockImage: 'true',
+  snapshotVolumes: 'true',
 };
+const OPT_INS = { blockImage: true, snapshotVolumes: true };
 
 const EC2 = `arn:aws:ec2:${REGION}:${ACCOUNT}`;
 
@@ -68,7 +71,7 @@ function expectedGrants(name: FunctionName): Record<string, string[]> {
   const networkInterfaces = [`${EC2}:network-interface/*`];
   return {
     ...expectedCalls(name, { clusters: [...CLUSTERS].sort(), workloadRolePath: OPTION_PARAMS.workloadRolePath, slackSecret: SLACK_SECRET, evidenceBucket: EVIDENCE_BUCKET, evidenceKmsKey: EVIDENCE_KEY,
-      policyParameter: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${POLICY_PARAMETER}`, policyKmsKey: POLICY_KEY }),
+      policyParameter: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${POLICY_PARAMETER}`, policyKmsKey: POLICY_KEY, optIns: OPT_INS }),
     'ec2:CreateNetworkInterface': [...SUBNETS.map((id) => `${EC2}:subnet/${id}`), ...SECURITY_GROUPS.map((id) => `${EC2}:security-group/${id}`), ...networkInterfaces].sort(),
     'ec2:DeleteNetworkInterface': networkInterfaces,
     'ec2:AssignPrivateIpAddresses': networkInterfaces,
@@ -114,7 +117,7 @@ export function describeTemplateWithOptions(template: () => Template): void {
       const role = t.Resources[roleOf(t, name)];
       expect(role.Properties.ManagedPolicyArns).toEqual([]);
       const unscoped = statementsOf(t, roleOf(t, name)).filter(({ statement }) => asArray(resolve(t, statement.Resource)).includes('*'));
-      const instanceDescribes = [...INSTANCE_UNSCOPABLE_ACTIONS.keys()].filter((action) => expectedActions(name).has(action));
+      const instanceDescribes = [...INSTANCE_UNSCOPABLE_ACTIONS.keys()].filter((action) => expectedActions(name, OPT_INS).has(action));
       expect(unscoped.flatMap(({ statement }) => statement.Action).sort()).toEqual([...VPC_UNSCOPABLE_ACTIONS.keys(), ...instanceDescribes].sort());
     }
     expect(wildcardViolations(t)).toEqual([]);
@@ -142,6 +145,8 @@ export function describeTemplateWithOptions(template: () => Template): void {
         ADMIN_PRINCIPAL_ALLOW_LIST: ADMIN,
         SECURITYHUB_STATUS_WHEN_CONTAINED: 'RESOLVED',
         POLICY_SSM_PARAMETER: POLICY_PARAMETER,
+        BLOCK_IMAGE: 'true',
+        SNAPSHOT_VOLUMES: 'true',
       });
       const responderRoles = variables.RESPONDER_ROLE_ARNS.replace(/getatt:(\w+)\.Arn/g, (_: string, id: string) => roleArnIn(t, id));
       const { INCIDENT_TABLE: _incidents, IDEMPOTENCY_TABLE: _idempotency, ...rest } = variables;
@@ -154,10 +159,20 @@ export function describeTemplateWithOptions(template: () => Template): void {
         adminPrincipalAllowList: [ADMIN],
         securityHubStatusWhenContained: 'RESOLVED',
         policySsmParameter: POLICY_PARAMETER,
+        blockImage: true,
+        snapshotVolumes: true,
         // The member roles act for the responder too: their control-plane calls are its own.
         responderRoleArns: [...FUNCTION_NAMES.map((other) => roleArnIn(t, roleOf(t, other))), ...memberRoles],
       });
     }
+  });
+
+  it('gives the finding functions the snapshot grants when snapshotVolumes turns snapshot-volumes on in quarantine', () => {
+    for (const name of ['guardduty', 'securityhub'] as const) {
+      const sids = statementsOf(t, roleOf(t, name)).map(({ statement }) => statement.Sid);
+      expect(sids).toEqual(expect.arrayContaining(['FindIncidentSnapshots', 'SnapshotVolumes', 'TagNewSnapshots']));
+    }
+    expect(statementsOf(t, roleOf(t, 'cloudtrail')).map(({ statement }) => statement.Sid)).not.toContain('SnapshotVolumes');
   });
 
   it('grants the response policy parameter, and its key only through SSM, to every function', () => {

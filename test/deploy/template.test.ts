@@ -263,6 +263,8 @@ describe('packaged CloudFormation template', () => {
         securityHubStatusWhenContained: 'NOTIFIED',
         incidentTable: 'eks-responder-dev-IncidentTable-1A2B3C4D5E6F',
         policySsmParameter: undefined,
+        blockImage: false,
+        snapshotVolumes: false,
         // Every function knows every function role, its own included: none answers another's calls.
         responderRoleArns: FUNCTION_NAMES.map((other) => roleArnIn(t, roleOf(other))),
       });
