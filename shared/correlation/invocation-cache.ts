@@ -1,4 +1,4 @@
-import type { KubePod, KubernetesPort } from '../adapters/ports';
+import type { KubeNode, KubePod, KubernetesPort, KubeServiceAccount } from '../adapters/ports';
 import { SharedReads } from '../adapters/shared-reads';
 
 /** How long concurrent invocations in one process reuse each other's reads (never writes). */
@@ -37,9 +37,50 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     value.catch(() => memo.get(key)?.value === value && memo.delete(key));
     return value;
   };
-  const write = <T>(keys: string[], change: () => Promise<T>): Promise<T> => {
+  const kept = (key: string): Promise<unknown> | undefined => {
+    const entry = memo.get(key);
+    return entry && entry.version === shared.version(key) && !changedHere.has(key) ? entry.value : undefined;
+  };
+  const keep = (key: string, value: Promise<unknown>): void => void memo.set(key, { value, version: shared.version(key) });
+  /**
+   * An object the invocation already has in a list (answered or in flight) comes from that list;
+   * one it wrote comes from the write's answer; anything else is read on its own.
+   */
+  const fromList = <T extends { name: string }>(listKey: string, key: string, pick: (item: T) => boolean, read: () => Promise<T | undefined>): Promise<T | undefined> => {
+    const own = kept(key) as Promise<T | undefined> | undefined;
+    if (own) return own;
+    const list = kept(listKey) as Promise<T[]> | undefined;
+    if (!list) return once(key, read);
+    return list.then(
+      (items) => items.find(pick) ?? once(key, read),
+      () => once(key, read),
+    );
+  };
+  /**
+   * Every write goes out and makes the written keys stale everywhere. When no other write to
+   * them ran meanwhile, the write's answer is the object as it now is: `remember` keeps it, so
+   * this invocation does not read back what it has just been told.
+   */
+  const write = async <T>(keys: string[], change: () => Promise<T>, remember?: (result: T) => void): Promise<T> => {
     shared.written(keys);
-    return change().finally(() => shared.written(keys));
+    const versions = keys.map((key) => shared.version(key));
+    let result: T;
+    try {
+      result = await change();
+    } finally {
+      shared.written(keys);
+    }
+    if (remember && keys.every((key, index) => shared.version(key) === versions[index] + 1)) remember(result);
+    return result;
+  };
+  const rememberPod = (namespace: string, name: string) => (pod: KubePod) => keep(`pod/${namespace}/${name}`, Promise.resolve(pod));
+  // The node list stays whole: the written node is swapped for the write's answer, the others are as fresh as the list.
+  const patchNode: KubernetesPort['patchNode'] = (name, patch) => {
+    const listBefore = kept('node-list') as Promise<KubeNode[]> | undefined;
+    return write([`node/${name}`, 'node-list'], () => kube.patchNode(name, patch), (node) => {
+      keep(`node/${name}`, Promise.resolve(node));
+      if (listBefore) keep('node-list', listBefore.then((nodes) => nodes.map((item) => (item.name === name ? node : item))));
+    });
   };
   // A listed pod is as fresh as a read one: keep it, unless something was written meanwhile.
   const keepListed = (pods: KubePod[], writesBefore: number): void => {
@@ -65,11 +106,13 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
       return pods;
     },
     readWorkload: (kind, namespace, name) => once(`${kind}/${namespace}/${name}`, () => kube.readWorkload(kind, namespace, name)),
-    readServiceAccount: (namespace, name) => once(`sa/${namespace}/${name}`, () => kube.readServiceAccount(namespace, name)),
+    readServiceAccount: (namespace, name) =>
+      fromList<KubeServiceAccount>('sa-list', `sa/${namespace}/${name}`, (item) => item.namespace === namespace && item.name === name, () => kube.readServiceAccount(namespace, name)),
     listServiceAccounts: () => once('sa-list', () => kube.listServiceAccounts()),
-    readNode: (name) => once(`node/${name}`, () => kube.readNode(name)),
+    readNode: (name) => fromList<KubeNode>('node-list', `node/${name}`, (item) => item.name === name, () => kube.readNode(name)),
     listNodes: () => once('node-list', () => kube.listNodes()),
-    replacePodLabels: (namespace, name, change) => write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.replacePodLabels(namespace, name, change)),
+    replacePodLabels: (namespace, name, change) =>
+      write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.replacePodLabels(namespace, name, change), rememberPod(namespace, name)),
     listNetworkPolicies: (namespace) => once(`netpol-list/${namespace}`, () => kube.listNetworkPolicies(namespace)),
     createNetworkPolicy: (policy) => {
       const key = `netpol/${policy.metadata.namespace}/${policy.metadata.name}`;
@@ -89,12 +132,13 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     },
     patchNetworkPolicy: (namespace, name, operations) => write([`netpol-list/${namespace}`], () => kube.patchNetworkPolicy(namespace, name, operations)),
     deleteNetworkPolicy: (namespace, name) => write([`netpol-list/${namespace}`], () => kube.deleteNetworkPolicy(namespace, name)),
-    patchNode: (name, patch) => write([`node/${name}`, 'node-list'], () => kube.patchNode(name, patch)),
+    patchNode,
     readBinding: (ref) => once(`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, () => kube.readBinding(ref)),
     deleteBinding: (ref, expected) => write([`binding/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`], () => kube.deleteBinding(ref, expected)),
     // Through `write`, like every write: the shared copy of the pod goes stale too, or a later
     // read (isolate-pod's) would get the pod without these annotations and write them away.
-    patchPodMetadata: (namespace, name, patch) => write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.patchPodMetadata(namespace, name, patch)),
+    patchPodMetadata: (namespace, name, patch) =>
+      write([`pod/${namespace}/${name}`, `pods/${namespace}/${name}`], () => kube.patchPodMetadata(namespace, name, patch), rememberPod(namespace, name)),
     // Already kept per connection by the adapter.
     servedGroupVersions: () => kube.servedGroupVersions(),
     getCustomObject: (resource, namespace, name) => kube.getCustomObject(resource, namespace, name),

@@ -31,6 +31,9 @@ const NODE_USER = /^system:node:(.+)$/;
  */
 export async function resolveTargets(context: CorrelationContext): Promise<Targets> {
   const { kube } = context;
+  // One list of the nodes, started with the first read, serves the affected pods' nodes, their
+  // instances and, later, the circuit breaker's count (the invocation cache answers from it).
+  void kube.listNodes().catch(() => undefined);
   const namespace = affectedNamespace(context.finding);
   const early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
   const selection = await selectPods(context, (pods) => {

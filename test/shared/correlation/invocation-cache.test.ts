@@ -25,8 +25,9 @@ function fakeCluster() {
     readPod: async (_namespace, name) => (calls.push(`readPod ${name}`), pods.get(name) && { ...pods.get(name)! }),
     listPods: async () => (calls.push('listPods'), [...pods.values()].map((item) => ({ ...item }))),
     readWorkload: async () => undefined,
-    readServiceAccount: async () => undefined,
-    listServiceAccounts: async () => (calls.push('listServiceAccounts'), []),
+    readServiceAccount: async (_namespace, name) => (calls.push(`readServiceAccount ${name}`), undefined),
+    listServiceAccounts: async () => (calls.push('listServiceAccounts'), [{ namespace: 'web', name: 'default', labels: {}, annotations: {}, ownerReferences: [] }]),
+    listNodes: async () => (calls.push('listNodes'), [...nodes.values()].map((item) => ({ ...item }))),
     readNode: async (name) => (calls.push(`readNode ${name}`), nodes.get(name) && { ...nodes.get(name)! }),
     replacePodLabels: async (_namespace, name, change) => {
       calls.push(`replacePodLabels ${name}`);
@@ -136,5 +137,35 @@ describe('cacheReadsForInvocation', () => {
     expect(own.map((item) => item.metadata.name)).toEqual(['quarantine-inc-1']);
     expect(others).toEqual([]);
     expect(calls).toEqual(['listNetworkPolicies', 'createNetworkPolicy quarantine-inc-1', 'listNetworkPolicies', 'patchNetworkPolicy allow-all', 'listNetworkPolicies']);
+  });
+
+  it('answers reads of nodes and service accounts from the lists it has, even in flight', async () => {
+    const { port, calls } = fakeCluster();
+    const kube = cacheReadsForInvocation(port);
+
+    const listing = Promise.all([kube.listNodes(), kube.listServiceAccounts()]);
+    const [node, account, missing] = await Promise.all([kube.readNode('n1'), kube.readServiceAccount('web', 'default'), kube.readServiceAccount('web', 'other')]);
+    await listing;
+
+    expect(node?.name).toBe('n1');
+    expect(account?.name).toBe('default');
+    expect(missing).toBeUndefined();
+    expect(calls).toEqual(['listNodes', 'listServiceAccounts', 'readServiceAccount other']);
+  });
+
+  it("keeps its own write's answer, in the object and in the node list, while other invocations read again", async () => {
+    const { port, calls } = fakeCluster();
+    const first = cacheReadsForInvocation(port);
+    const second = cacheReadsForInvocation(port);
+    await Promise.all([first.listNodes(), second.listNodes(), first.readPod('web', 'web-1')]);
+
+    await Promise.all([first.patchNode('n1', { unschedulable: true }), first.replacePodLabels('web', 'web-1', { expectedLabels: { app: 'web' }, labels: { quarantine: 'inc-1' }, annotations: {} })]);
+    const [node, listed, pod, seenBySecond] = await Promise.all([first.readNode('n1'), first.listNodes(), first.readPod('web', 'web-1'), second.readNode('n1')]);
+
+    expect(node?.unschedulable).toBe(true);
+    expect(listed.map((item) => item.unschedulable)).toEqual([true]);
+    expect(pod?.labels).toEqual({ quarantine: 'inc-1' });
+    expect(seenBySecond?.unschedulable).toBe(true);
+    expect(calls).toEqual(['listNodes', 'readPod web-1', 'patchNode n1', 'replacePodLabels web-1', 'readNode n1']);
   });
 });
