@@ -14,12 +14,12 @@ export class SharedReads {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Changes each time `key` is written; a copy read at an older version may be stale. */
+  /** The number of the last write to `key` (0 if none): it changes each time `key` is written, so a copy read at an older version may be stale. */
   version(key: string): number {
     return this.versions.get(key) ?? 0;
   }
 
-  /** Counts every write, so a list can tell whether anything changed while it was in flight. */
+  /** The number of the last write to anything, so a list can tell whether anything changed while it was in flight. */
   get writeCount(): number {
     return this.writes;
   }
@@ -47,13 +47,14 @@ export class SharedReads {
     return value;
   }
 
-  /** Call when a write to these keys starts and again when it ends: reads from before are stale. */
-  written(keys: string[]): void {
+  /** Call when a write to these keys starts and again when it ends: reads from before are stale. Answers the write's number. */
+  written(keys: string[]): number {
     this.writes += 1;
     for (const key of keys) {
-      this.versions.set(key, this.version(key) + 1);
+      this.versions.set(key, this.writes);
       this.entries.delete(key);
     }
+    return this.writes;
   }
 
   private forgetExpired(): void {

@@ -25,33 +25,35 @@ function sharedReadsOf(kube: KubernetesPort, shareForMs: number): SharedReads {
  */
 export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareForMs?: number } = {}): KubernetesPort {
   const shared = sharedReadsOf(kube, options.shareForMs ?? SHARED_READ_MS);
-  const memo = new Map<string, { value: Promise<unknown>; version: number }>();
+  // `since`: the last write in the process when the entry was taken; nothing later is in it.
+  const memo = new Map<string, { value: Promise<unknown>; version: number; since: number }>();
   // Keys this invocation changed without making other invocations' copies stale: read afresh.
   const changedHere = new Set<string>();
-  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-    const version = shared.version(key);
-    const kept = memo.get(key);
-    if (kept && kept.version === version) return kept.value as Promise<T>;
-    const value = changedHere.delete(key) ? shared.refresh(key, read) : shared.read(key, read);
-    memo.set(key, { value, version });
-    value.catch(() => memo.get(key)?.value === value && memo.delete(key));
-    return value;
-  };
+  const keep = (key: string, value: Promise<unknown>): void => void memo.set(key, { value, version: shared.version(key), since: shared.writeCount });
   const kept = (key: string): Promise<unknown> | undefined => {
     const entry = memo.get(key);
     return entry && entry.version === shared.version(key) && !changedHere.has(key) ? entry.value : undefined;
   };
-  const keep = (key: string, value: Promise<unknown>): void => void memo.set(key, { value, version: shared.version(key) });
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    const own = kept(key);
+    if (own) return own as Promise<T>;
+    const value = changedHere.delete(key) ? shared.refresh(key, read) : shared.read(key, read);
+    keep(key, value);
+    value.catch(() => memo.get(key)?.value === value && memo.delete(key));
+    return value;
+  };
   /**
-   * An object the invocation already has in a list (answered or in flight) comes from that list;
-   * one it wrote comes from the write's answer; anything else is read on its own.
+   * An object the invocation has in a list (answered or in flight) comes from that list, unless
+   * the object was written since the list was taken (a write to another node makes the node
+   * list stale, not this node's entry in it); one it wrote comes from the write's answer;
+   * anything else is read on its own.
    */
   const fromList = <T extends { name: string }>(listKey: string, key: string, pick: (item: T) => boolean, read: () => Promise<T | undefined>): Promise<T | undefined> => {
     const own = kept(key) as Promise<T | undefined> | undefined;
     if (own) return own;
-    const list = kept(listKey) as Promise<T[]> | undefined;
-    if (!list) return once(key, read);
-    return list.then(
+    const list = memo.get(listKey);
+    if (!list || changedHere.has(listKey) || shared.version(key) > list.since) return once(key, read);
+    return (list.value as Promise<T[]>).then(
       (items) => items.find(pick) ?? once(key, read),
       () => once(key, read),
     );
@@ -62,15 +64,17 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
    * this invocation does not read back what it has just been told.
    */
   const write = async <T>(keys: string[], change: () => Promise<T>, remember?: (result: T) => void): Promise<T> => {
-    shared.written(keys);
-    const versions = keys.map((key) => shared.version(key));
+    const started = shared.written(keys);
     let result: T;
     try {
       result = await change();
-    } finally {
+    } catch (error) {
       shared.written(keys);
+      throw error;
     }
-    if (remember && keys.every((key, index) => shared.version(key) === versions[index] + 1)) remember(result);
+    const untouched = keys.every((key) => shared.version(key) === started);
+    shared.written(keys);
+    if (remember && untouched) remember(result);
     return result;
   };
   const rememberPod = (namespace: string, name: string) => (pod: KubePod) => keep(`pod/${namespace}/${name}`, Promise.resolve(pod));
@@ -87,7 +91,7 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     if (shared.writeCount !== writesBefore) return;
     for (const pod of pods) {
       const key = `pod/${pod.namespace}/${pod.name}`;
-      if (!memo.has(key)) memo.set(key, { value: Promise.resolve(pod), version: shared.version(key) });
+      if (!memo.has(key)) keep(key, Promise.resolve(pod));
     }
   };
   // Several pods of one workload need the same quarantine policy: one create request serves them all.

@@ -14,11 +14,11 @@ export type CorrelationNeed = 'workload' | 'cluster' | 'none';
 
 /**
  * When an action runs within its playbook: evidence is taken before anything changes,
- * containment follows, and preservation last marks what containment changed (so it never
- * races with it on the same object). Default `containment`.
+ * containment follows, and preservation marks what containment changed, on each object once
+ * containment of that object has ended (so it never races with it on the same object).
+ * Default `containment`.
  */
 export type ActionPhase = 'evidence' | 'containment' | 'preservation';
-export const ACTION_PHASES: readonly ActionPhase[] = ['evidence', 'containment', 'preservation'];
 
 export interface KubernetesPermission {
   group: string;

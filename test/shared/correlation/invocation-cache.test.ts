@@ -16,7 +16,8 @@ const policy = (name: string): KubeNetworkPolicy => ({ metadata: { name, namespa
 /** An in-memory cluster behind the KubernetesPort, counting the calls that reach it. */
 function fakeCluster() {
   const pods = new Map([['web-1', pod('web-1')], ['web-2', pod('web-2')]]);
-  const nodes = new Map<string, KubeNode>([['n1', { name: 'n1', labels: {}, annotations: {}, ownerReferences: [], unschedulable: false }]]);
+  const node = (name: string): KubeNode => ({ name, labels: {}, annotations: {}, ownerReferences: [], unschedulable: false });
+  const nodes = new Map<string, KubeNode>([['n1', node('n1')], ['n2', node('n2')]]);
   const policies: KubeNetworkPolicy[] = [];
   const calls: string[] = [];
   // Only what the cache keeps or invalidates is faked; the pass-through calls are not used here.
@@ -163,9 +164,20 @@ describe('cacheReadsForInvocation', () => {
     const [node, listed, pod, seenBySecond] = await Promise.all([first.readNode('n1'), first.listNodes(), first.readPod('web', 'web-1'), second.readNode('n1')]);
 
     expect(node?.unschedulable).toBe(true);
-    expect(listed.map((item) => item.unschedulable)).toEqual([true]);
+    expect(listed.map((item) => item.unschedulable)).toEqual([true, false]);
     expect(pod?.labels).toEqual({ quarantine: 'inc-1' });
     expect(seenBySecond?.unschedulable).toBe(true);
     expect(calls).toEqual(['listNodes', 'readPod web-1', 'patchNode n1', 'replacePodLabels web-1', 'readNode n1']);
+  });
+
+  it('answers a node from the list while another node is being written', async () => {
+    const { port, calls } = fakeCluster();
+    const kube = cacheReadsForInvocation(port);
+    await kube.listNodes();
+
+    const [, other] = await Promise.all([kube.patchNode('n1', { unschedulable: true }), kube.readNode('n2')]);
+
+    expect(other?.name).toBe('n2');
+    expect(calls).toEqual(['listNodes', 'patchNode n1']);
   });
 });
