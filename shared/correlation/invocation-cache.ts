@@ -63,7 +63,7 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
    * them ran meanwhile, the write's answer is the object as it now is: `remember` keeps it, so
    * this invocation does not read back what it has just been told.
    */
-  const write = async <T>(keys: string[], change: () => Promise<T>, remember?: (result: T) => void): Promise<T> => {
+  const write = async <T>(keys: string[], change: () => Promise<T>, remember?: (result: T, untouched: (key: string) => boolean) => void): Promise<T> => {
     const started = shared.written(keys);
     let result: T;
     try {
@@ -72,18 +72,21 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
       shared.written(keys);
       throw error;
     }
-    const untouched = keys.every((key) => shared.version(key) === started);
+    const untouched = new Set(keys.filter((key) => shared.version(key) === started));
     shared.written(keys);
-    if (remember && untouched) remember(result);
+    remember?.(result, (key) => untouched.has(key));
     return result;
   };
-  const rememberPod = (namespace: string, name: string) => (pod: KubePod) => keep(`pod/${namespace}/${name}`, Promise.resolve(pod));
+  const rememberPod = (namespace: string, name: string) => (pod: KubePod, untouched: (key: string) => boolean) => {
+    const key = `pod/${namespace}/${name}`;
+    if (untouched(key)) keep(key, Promise.resolve(pod));
+  };
   // The node list stays whole: the written node is swapped for the write's answer, the others are as fresh as the list.
   const patchNode: KubernetesPort['patchNode'] = (name, patch) => {
     const listBefore = kept('node-list') as Promise<KubeNode[]> | undefined;
-    return write([`node/${name}`, 'node-list'], () => kube.patchNode(name, patch), (node) => {
-      keep(`node/${name}`, Promise.resolve(node));
-      if (listBefore) keep('node-list', listBefore.then((nodes) => nodes.map((item) => (item.name === name ? node : item))));
+    return write([`node/${name}`, 'node-list'], () => kube.patchNode(name, patch), (node, untouched) => {
+      if (untouched(`node/${name}`)) keep(`node/${name}`, Promise.resolve(node));
+      if (listBefore && untouched('node-list')) keep('node-list', listBefore.then((nodes) => nodes.map((item) => (item.name === name ? node : item))));
     });
   };
   // A listed pod is as fresh as a read one: keep it, unless something was written meanwhile.

@@ -44,6 +44,11 @@ export interface ActionContext {
   guards?: ApplyGuard[];
   /** Set for the release playbook. */
   release?: ReleaseScope;
+  /**
+   * The targets with the pods' owners and every IAM role, when `targets` does not have them yet
+   * (correlation resolves them a round trip later); actions that set `needsRoles` wait for them.
+   */
+  complete?: Promise<Targets>;
 }
 
 /** What a release undoes, and what it may rely on. */
@@ -87,6 +92,12 @@ export interface Action<TTarget = unknown, TChange = unknown> {
   description: string;
   kind: ActionKind;
   correlation: CorrelationNeed;
+  /**
+   * True when the action, in this context, plans on the complete targets: the pods' owners and
+   * the IAM roles with who else holds them. Other actions start as soon as the pods and nodes
+   * are known, a round trip earlier.
+   */
+  needsRoles?(context: ActionContext): boolean;
   phase?: ActionPhase;
   /** What the action calls, so RBAC and IAM tests can check they cover it. */
   permissions: { kubernetes: KubernetesPermission[]; iam: string[] };

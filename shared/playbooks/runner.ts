@@ -55,21 +55,36 @@ export interface TargetHooks {
   after?: (label: string) => Promise<unknown>;
   /** Hears of each target as it starts, with its record to come. */
   started?: (label: string, record: Promise<ActionRecord>) => void;
+  /** Hears that every target has started (or that there is none). */
+  listed?: () => void;
+}
+
+/** The context the action plans in: for one that needs the roles, the complete targets. */
+async function contextFor(action: AnyAction, context: ActionContext): Promise<ActionContext> {
+  if (!context.complete || !action.needsRoles?.(context)) return context;
+  return { ...context, targets: await context.complete, complete: undefined };
 }
 
 /** Run one action over all its targets in parallel; every target ends as one record. */
 export async function runAction(action: AnyAction, context: ActionContext, gate: Gate, hooks: TargetHooks = {}): Promise<ActionRecord[]> {
   const permission = mayApply(action, gate);
-  const targets = action.targetsOf(context);
+  let ready: ActionContext;
+  try {
+    ready = await contextFor(action, context);
+  } catch (error) {
+    hooks.listed?.();
+    return [{ action: action.name, target: '-', status: 'failed', detail: `targets not resolved: ${describeError(error)}` }];
+  }
+  const targets = action.targetsOf(ready);
+  const records = targets.map((target): Promise<ActionRecord> => {
+    const label = action.describe(target);
+    const record = runTarget(action, target, label, ready, permission, hooks.after);
+    hooks.started?.(label, record);
+    return record;
+  });
+  hooks.listed?.();
   if (targets.length === 0) return [{ action: action.name, target: '-', status: 'skipped', detail: action.noTargetReason }];
-  return Promise.all(
-    targets.map((target): Promise<ActionRecord> => {
-      const label = action.describe(target);
-      const record = runTarget(action, target, label, context, permission, hooks.after);
-      hooks.started?.(label, record);
-      return record;
-    }),
-  );
+  return Promise.all(records);
 }
 
 async function runTarget(action: AnyAction, target: unknown, label: string, context: ActionContext, permission: { apply: boolean; why: string }, after?: (label: string) => Promise<unknown>): Promise<ActionRecord> {
@@ -130,9 +145,20 @@ export async function runActions(
     return results;
   };
   const evidence = await run('evidence');
-  // Containment changes of each object, by its label: preservation of that object waits for them.
+  // Containment changes of each object, by its label: preservation of that object waits for
+  // them, once every containment action knows its targets (some wait for the complete targets).
   const changing = new Map<string, Promise<ActionRecord>[]>();
-  const containment = run('containment', { started: (label, record) => changing.set(label, [...(changing.get(label) ?? []), record]) });
-  const preservation = run('preservation', { after: (label) => Promise.all(changing.get(label) ?? []) });
+  let unlisted = inPhase('containment').length;
+  let allListed!: () => void;
+  const listed = new Promise<void>((resolve) => (allListed = resolve));
+  if (unlisted === 0) allListed();
+  const containment = run('containment', {
+    started: (label, record) => changing.set(label, [...(changing.get(label) ?? []), record]),
+    listed: () => {
+      unlisted -= 1;
+      if (unlisted === 0) allListed();
+    },
+  });
+  const preservation = run('preservation', { after: (label) => listed.then(() => Promise.all(changing.get(label) ?? [])) });
   return [...evidence, ...(await containment), ...(await preservation)];
 }

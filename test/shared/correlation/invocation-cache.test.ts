@@ -180,4 +180,16 @@ describe('cacheReadsForInvocation', () => {
     expect(other?.name).toBe('n2');
     expect(calls).toEqual(['listNodes', 'patchNode n1']);
   });
+
+  it('keeps the answers of its own writes to two nodes at once', async () => {
+    const { port, calls } = fakeCluster();
+    const kube = cacheReadsForInvocation(port);
+    await kube.listNodes();
+
+    await Promise.all([kube.patchNode('n1', { unschedulable: true }), kube.patchNode('n2', { unschedulable: true })]);
+    const read = await Promise.all([kube.readNode('n1'), kube.readNode('n2')]);
+
+    expect(read.map((node) => node?.unschedulable)).toEqual([true, true]);
+    expect(calls).toEqual(['listNodes', 'patchNode n1', 'patchNode n2']);
+  });
 });
