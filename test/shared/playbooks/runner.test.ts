@@ -5,7 +5,7 @@ import { containmentActionsOf } from '../../../shared/playbooks/registry';
 import { runActions } from '../../../shared/playbooks/runner';
 
 /** An in-memory action that logs when its plan starts and its apply ends. */
-function recording(name: string, phase: ActionPhase | undefined, log: string[], delayMs: number, target = 't'): Action<string, string> {
+function recording(name: string, phase: ActionPhase | undefined, log: string[], delayMs: number, target = 't', gate?: Promise<void>): Action<string, string> {
   return {
     name,
     description: name,
@@ -22,6 +22,7 @@ function recording(name: string, phase: ActionPhase | undefined, log: string[], 
     },
     async apply() {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await gate;
       log.push(`${name}:applied`);
       return { status: 'done', detail: name };
     },
@@ -51,7 +52,15 @@ describe('runner phases', () => {
 
   it('preserves an object once its containment ends, without waiting for containment of other objects', async () => {
     const log: string[] = [];
-    const actions = [recording('contain-node', undefined, log, 0, 'node n1'), recording('contain-role', undefined, log, 30, 'role r1'), recording('preserve-node', 'preservation', log, 0, 'node n1')];
+    let preserved!: () => void;
+    const afterPreservation = new Promise<void>((resolve) => (preserved = resolve));
+    const preserveNode = recording('preserve-node', 'preservation', log, 0, 'node n1');
+    const actions = [
+      recording('contain-node', undefined, log, 0, 'node n1'),
+      // Containment of the role ends only once the node is preserved: the node must not wait for it.
+      recording('contain-role', undefined, log, 0, 'role r1', afterPreservation),
+      { ...preserveNode, apply: (...args: Parameters<typeof preserveNode.apply>) => preserveNode.apply(...args).finally(preserved) },
+    ];
 
     const records = await runActions(actions, context, { mode: 'enforce', decision: 'respond' });
 
