@@ -46,6 +46,7 @@ export async function correlateFinding(
       kube,
       eks: adapters.eks,
       iam: adapters.iam,
+      ec2: adapters.ec2,
       protectedNamespaces: options.protectedNamespaces,
       allowProtected: options.allowProtected,
     });

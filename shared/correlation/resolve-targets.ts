@@ -1,5 +1,5 @@
-import type { EksPort, IamPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
-import { affectedNamespace, IRSA_ROLE_ANNOTATION, readRevocationAhead, startClusterLookups, type ClusterLookups, type Settled } from './cluster-lookups';
+import type { Ec2Port, EksPort, IamPort, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import { affectedNamespace, instanceIdOf, IRSA_ROLE_ANNOTATION, readInstancesAhead, readRevocationAhead, startClusterLookups, type ClusterLookups, type Settled } from './cluster-lookups';
 import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
 import { selectorMatches } from './labels';
 import { OWNER_KIND_TO_WORKLOAD, toWorkloadKind, workloadKindName } from './workload-kind';
@@ -12,6 +12,8 @@ export interface CorrelationContext {
   eks: EksPort;
   /** When given, each role's revocation policy is read ahead for revoke-role-sessions (see readRevocationAhead). */
   iam?: IamPort;
+  /** When given, a controller's instances are read ahead for protect-instance (see readInstancesAhead). */
+  ec2?: Ec2Port;
   protectedNamespaces: string[];
   allowProtected: boolean;
 }
@@ -90,7 +92,9 @@ async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) 
     if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
     const selector = controller.selector;
     const candidates = selector ? inNamespace.filter((pod) => selectorMatches(selector, pod.labels)) : inNamespace;
-    found(likelyOwnedBy(candidates, controller.name));
+    const likely = likelyOwnedBy(candidates, controller.name);
+    found(likely);
+    if (context.ec2) void readInstancesAhead(kube, context.ec2, context.region, likely);
     // A selector can also match pods the controller does not own; keep only its own.
     const owned = await filterAsync(candidates, async (pod) => (await ownerChain(kube, pod)).some((owner) => owner.kind === workloadKindName(kind) && owner.name === controller.name));
     return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };
@@ -139,10 +143,7 @@ async function ownerChain(kube: KubernetesPort, pod: KubePod): Promise<OwnerRef[
   return chain;
 }
 
-export function instanceIdOf(node: KubeNode | undefined): string | undefined {
-  // EC2 nodes: aws:///us-east-1a/i-0123456789abcdef0
-  return node?.providerID?.match(/(i-[0-9a-f]{8,17})$/)?.[1];
-}
+export { instanceIdOf };
 
 function protectedNamespaceReason(namespace: string, context: CorrelationContext): string | undefined {
   if (context.allowProtected || !context.protectedNamespaces.includes(namespace)) return undefined;

@@ -99,6 +99,11 @@ export interface Action<TTarget = unknown, TChange = unknown> {
    */
   needsRoles?(context: ActionContext): boolean;
   phase?: ActionPhase;
+  /**
+   * Preservation only: whether this target waits for containment of the same object (default
+   * yes). A change that commutes with containment's (other fields, merge-patched) need not.
+   */
+  waitsForContainment?(target: TTarget): boolean;
   /** What the action calls, so RBAC and IAM tests can check they cover it. */
   permissions: { kubernetes: KubernetesPermission[]; iam: string[] };
   targetsOf(context: ActionContext): TTarget[];

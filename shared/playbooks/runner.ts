@@ -78,7 +78,7 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
   const targets = action.targetsOf(ready);
   const records = targets.map((target): Promise<ActionRecord> => {
     const label = action.describe(target);
-    const record = runTarget(action, target, label, ready, permission, hooks.after);
+    const record = runTarget(action, target, label, ready, permission, action.waitsForContainment?.(target) === false ? undefined : hooks.after);
     hooks.started?.(label, record);
     return record;
   });

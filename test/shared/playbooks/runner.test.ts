@@ -69,6 +69,25 @@ describe('runner phases', () => {
   });
 });
 
+describe('runner: preservation that commutes with containment', () => {
+  it('marks an object alongside its containment when the action says it need not wait', async () => {
+    const log: string[] = [];
+    let preserved!: () => void;
+    const afterPreservation = new Promise<void>((resolve) => (preserved = resolve));
+    const preserveNode = { ...recording('preserve-node', 'preservation', log, 0, 'node n1'), waitsForContainment: () => false };
+    const actions = [
+      // Containment of the node ends only once the node is marked: waiting for it would never end.
+      recording('contain-node', undefined, log, 0, 'node n1', afterPreservation),
+      { ...preserveNode, apply: (...args: Parameters<typeof preserveNode.apply>) => preserveNode.apply(...args).finally(preserved) },
+    ];
+
+    const records = await runActions(actions, context, { mode: 'enforce', decision: 'respond' });
+
+    expect(records.map((record) => `${record.action} ${record.status}`)).toEqual(['contain-node done', 'preserve-node done']);
+    expect(log.indexOf('preserve-node:applied')).toBeLessThan(log.indexOf('contain-node:applied'));
+  });
+});
+
 describe('quarantine playbook', () => {
   const names = (env: Record<string, string>) => containmentActionsOf('quarantine', loadConfig(env, 'lambda')).map((action) => action.name);
 
