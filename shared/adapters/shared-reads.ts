@@ -1,8 +1,9 @@
 /**
  * Reads shared by the concurrent invocations of one warm process (a burst of findings about the
  * same pods): a read in flight is joined, and its answer is reused for `shareForMs` after it
- * arrives, unless the object was written since. Only reads are shared; every write goes out and
- * makes the written objects' cached answers stale, here and in every invocation's own memo.
+ * arrives, unless the object was written since. Only reads (and what a write answered, see
+ * `answered`) are shared; every write goes out and makes the written objects' cached answers
+ * stale, here and in every invocation's own memo.
  */
 export class SharedReads {
   private readonly entries = new Map<string, { value: Promise<unknown>; version: number; arrivedAt?: number }>();
@@ -45,6 +46,11 @@ export class SharedReads {
       () => this.entries.get(key) === fresh && this.entries.delete(key),
     );
     return value;
+  }
+
+  /** Shares what a write answered (the object as it now is) as if it had just been read. */
+  answered(key: string, value: unknown): void {
+    this.entries.set(key, { value: Promise.resolve(value), version: this.version(key), arrivedAt: this.now() });
   }
 
   /** Call when a write to these keys starts and again when it ends: reads from before are stale. Answers the write's number. */

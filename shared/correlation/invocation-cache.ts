@@ -20,8 +20,9 @@ function sharedReadsOf(kube: KubernetesPort, shareForMs: number): SharedReads {
  * Wraps a KubernetesPort so that, within one invocation, each object is read at most once
  * (a DaemonSet's pods share nodes, a Deployment's pods share a service account), and reads
  * in flight or just answered are shared with concurrent invocations (SharedReads). Writes
- * always go out; a write by any invocation makes every cached copy of what it changed stale,
- * so the next read of it, in this invocation or another, goes to the API server again.
+ * always go out; a write by any invocation makes every cached copy of what it changed stale:
+ * the next read of it, in this invocation or another, gets what the write answered (the object
+ * as it now is), or goes to the API server again when another write to it overlapped.
  */
 export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareForMs?: number } = {}): KubernetesPort {
   const shared = sharedReadsOf(kube, options.shareForMs ?? SHARED_READ_MS);
@@ -77,15 +78,21 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
     remember?.(result, (key) => untouched.has(key));
     return result;
   };
+  // The answer serves this invocation and, like a read, the concurrent ones (the next incident
+  // about the object, waiting on its target lock, need not read back what was just written).
+  const remember = (key: string, value: unknown): void => {
+    keep(key, Promise.resolve(value));
+    shared.answered(key, value);
+  };
   const rememberPod = (namespace: string, name: string) => (pod: KubePod, untouched: (key: string) => boolean) => {
     const key = `pod/${namespace}/${name}`;
-    if (untouched(key)) keep(key, Promise.resolve(pod));
+    if (untouched(key)) remember(key, pod);
   };
   // The node list stays whole: the written node is swapped for the write's answer, the others are as fresh as the list.
   const patchNode: KubernetesPort['patchNode'] = (name, patch) => {
     const listBefore = kept('node-list') as Promise<KubeNode[]> | undefined;
     return write([`node/${name}`, 'node-list'], () => kube.patchNode(name, patch), (node, untouched) => {
-      if (untouched(`node/${name}`)) keep(`node/${name}`, Promise.resolve(node));
+      if (untouched(`node/${name}`)) remember(`node/${name}`, node);
       if (listBefore && untouched('node-list')) keep('node-list', listBefore.then((nodes) => nodes.map((item) => (item.name === name ? node : item))));
     });
   };
