@@ -10,7 +10,7 @@ import { defaultCredentials } from './adapters/eks-token';
 import { MemberAccounts } from './adapters/member-accounts';
 import type { Adapters, ClusterConnector } from './adapters/ports';
 import { Limiter } from './adapters/limiter';
-import { shareEksReads, shareIamReads } from './adapters/shared-aws-reads';
+import { shareEc2Reads, shareEksReads, shareIamReads } from './adapters/shared-aws-reads';
 import { DirectoryEvidenceStore, S3EvidenceStore } from './adapters/evidence-store';
 import { SdkEc2 } from './adapters/ec2';
 import { lazyPort } from './adapters/lazy-port';
@@ -64,7 +64,7 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     identity: new StsIdentity(sts),
     // Loaded with the function: protect-instance calls EC2 alongside isolate-pod, and loading the
     // client then would hold up the isolation requests still to be sent.
-    ec2: new SdkEc2(),
+    ec2: shareEc2Reads(new SdkEc2()),
     evidence,
     slack,
     ...tableAdapters(config),

@@ -138,31 +138,29 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     return report;
   }
 
-  // 2. Correlate as far as the playbook needs, then mark what the policy protects.
+  // 2. Correlate as far as the playbook needs, then mark what the policy protects: first the
+  // pods and nodes, which is all the decision and most containment need; the complete targets
+  // (owners, IAM roles) follow a round trip later, for the actions that need them and the report.
   const { actions, optedOut } = selectActions(verdict, deps.config);
   const need = correlationNeed(finding, actions);
   const correlated = await correlate(need);
   const { kube, failure, adapters } = correlated;
-  const targets = await applyProtectedScopes(correlated.targets, {
-    scopes: policy.protected,
-    extraNamespaces: deps.config.protectedNamespaces,
-    allowProtected: options.allowProtected === true,
-    kube,
-  });
+  const protection = { scopes: policy.protected, extraNamespaces: deps.config.protectedNamespaces, allowProtected: options.allowProtected === true, kube };
+  const targets = await applyProtectedScopes(correlated.targets, protection);
+  const complete = correlated.complete.then((all) => applyProtectedScopes(all, protection));
+  complete.catch(() => undefined);
 
-  // 3. Review the decision now that the targets are known.
+  // 3. Review the decision now that the targets are known. Roles come only from pods, so the
+  // pods and nodes settle it: with none, or all protected, their roles are none or protected too.
   if (failure) {
     if (verdict.decision === 'respond') verdict = { ...verdict, decision: 'notify', reason: `cluster not reachable: ${failure.detail}` };
   } else if (need === 'workload') {
     verdict = reviewWithTargets(verdict, targets);
   }
-  Object.assign(report, { decision: verdict.decision, reason: verdict.reason, targets: reportTargets(targets) });
-  report.notes.push(...targets.notes);
-  if (kube && !failure) {
-    // Which add-ons (CNI, mesh, Karpenter, admission) the layered actions can use.
-    report.notes.push(await detectClusterApis(kube).then(describeClusterApis, (error: unknown) => `cluster APIs not detected: ${describeError(error)}`));
-  }
-  logger.info('finding correlated', { decision: verdict.decision, rule: verdict.rule, mode, pods: targets.pods.length, nodes: targets.nodes.length, roles: targets.roles.length });
+  Object.assign(report, { decision: verdict.decision, reason: verdict.reason });
+  // Which add-ons (CNI, mesh, Karpenter, admission) the layered actions can use.
+  const apis = kube && !failure ? detectClusterApis(kube).then(describeClusterApis, (error: unknown) => `cluster APIs not detected: ${describeError(error)}`) : undefined;
+  logger.info('finding correlated', { decision: verdict.decision, rule: verdict.rule, mode, pods: targets.pods.length, nodes: targets.nodes.length });
 
   // 4. Contain.
   // Claims first: a target already handled never takes a circuit-breaker slot.
@@ -174,6 +172,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     incidentId,
     finding,
     targets,
+    complete,
     kube,
     adapters,
     config: deps.config,
@@ -190,6 +189,10 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   };
   const containment = failure ? [] : await runActions(actions, context, gate, containmentEnded);
   report.actions = [...(failure ? [failure] : []), ...containment, ...(failure ? [] : optedOut)];
+  // The complete targets for the report; the pods and nodes alone if they could not be completed.
+  const all = await complete.catch((error: unknown) => ({ ...targets, notes: [...targets.notes, `IAM roles and owners not resolved: ${describeError(error)}`] }));
+  report.targets = reportTargets(all);
+  report.notes.push(...all.notes, ...(apis ? [await apis] : []));
   const held = containment.filter((record) => record.detail.startsWith(CIRCUIT_OPEN));
   if (held.length) {
     report.urgent = `circuit breaker open: ${held.length} containment action${held.length > 1 ? 's' : ''} held back (${held.map((record) => `${record.action} ${record.target}`).join(', ')}); a person must decide`;
@@ -197,7 +200,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   }
 
   // 5. Notify, whatever happened above.
-  const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, report: { ...report } }, gate);
+  const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, targets: all, complete: undefined, report: { ...report } }, gate);
   report.actions.push(...notifications);
 
   // 6. Record, for the audit trail and for release.

@@ -1,5 +1,5 @@
 import type { Limiter } from './limiter';
-import type { EksPort, IamPort } from './ports';
+import type { Ec2Port, EksPort, IamPort } from './ports';
 import { SharedReads } from './shared-reads';
 
 /** How long an AWS read is reused, by concurrent invocations and by a read started ahead. */
@@ -55,4 +55,31 @@ export function shareEksReads(eks: EksPort, options: { limiter?: Limiter; shareF
     listNodegroupRoles: (cluster, region) => reads.read(`nodegroups/${region}/${cluster}`, () => limiter.run(() => eks.listNodegroupRoles(cluster, region))),
   };
   return Object.assign(Object.create(eks) as EksPort, shared);
+}
+
+/**
+ * An Ec2Port whose instance reads (the instance, its termination settings) are shared for a
+ * short while: correlation can start the reads protect-instance makes as soon as a node is
+ * known, and a burst about one node reads its instance once. Every change goes out and makes
+ * the instance's reads stale.
+ */
+export function shareEc2Reads(ec2: Ec2Port, options: { shareForMs?: number } = {}): Ec2Port {
+  const reads = new SharedReads(options.shareForMs ?? SHARED_AWS_READ_MS);
+  const keys = (region: string, id: string) => [`instance/${region}/${id}`, `termination/${region}/${id}`];
+  const changing = async <T>(region: string, id: string, change: () => Promise<T>): Promise<T> => {
+    reads.written(keys(region, id));
+    try {
+      return await change();
+    } finally {
+      reads.written(keys(region, id));
+    }
+  };
+  const shared: Partial<Ec2Port> = {
+    describeInstance: (region, id) => reads.read(`instance/${region}/${id}`, () => ec2.describeInstance(region, id)),
+    terminationSettings: (region, id) => reads.read(`termination/${region}/${id}`, () => ec2.terminationSettings(region, id)),
+    changeTerminationSettings: (region, id, change) => changing(region, id, () => ec2.changeTerminationSettings(region, id, change)),
+    tag: (region, id, tags) => changing(region, id, () => ec2.tag(region, id, tags)),
+    untag: (region, id, tagKeys) => changing(region, id, () => ec2.untag(region, id, tagKeys)),
+  };
+  return Object.assign(Object.create(ec2) as Ec2Port, shared);
 }

@@ -1,8 +1,9 @@
 /**
  * Reads shared by the concurrent invocations of one warm process (a burst of findings about the
  * same pods): a read in flight is joined, and its answer is reused for `shareForMs` after it
- * arrives, unless the object was written since. Only reads are shared; every write goes out and
- * makes the written objects' cached answers stale, here and in every invocation's own memo.
+ * arrives, unless the object was written since. Only reads (and what a write answered, see
+ * `answered`) are shared; every write goes out and makes the written objects' cached answers
+ * stale, here and in every invocation's own memo.
  */
 export class SharedReads {
   private readonly entries = new Map<string, { value: Promise<unknown>; version: number; arrivedAt?: number }>();
@@ -14,12 +15,12 @@ export class SharedReads {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Changes each time `key` is written; a copy read at an older version may be stale. */
+  /** The number of the last write to `key` (0 if none): it changes each time `key` is written, so a copy read at an older version may be stale. */
   version(key: string): number {
     return this.versions.get(key) ?? 0;
   }
 
-  /** Counts every write, so a list can tell whether anything changed while it was in flight. */
+  /** The number of the last write to anything, so a list can tell whether anything changed while it was in flight. */
   get writeCount(): number {
     return this.writes;
   }
@@ -47,13 +48,19 @@ export class SharedReads {
     return value;
   }
 
-  /** Call when a write to these keys starts and again when it ends: reads from before are stale. */
-  written(keys: string[]): void {
+  /** Shares what a write answered (the object as it now is) as if it had just been read. */
+  answered(key: string, value: unknown): void {
+    this.entries.set(key, { value: Promise.resolve(value), version: this.version(key), arrivedAt: this.now() });
+  }
+
+  /** Call when a write to these keys starts and again when it ends: reads from before are stale. Answers the write's number. */
+  written(keys: string[]): number {
     this.writes += 1;
     for (const key of keys) {
-      this.versions.set(key, this.version(key) + 1);
+      this.versions.set(key, this.writes);
       this.entries.delete(key);
     }
+    return this.writes;
   }
 
   private forgetExpired(): void {

@@ -1,4 +1,4 @@
-import type { EksPort, IamPort, KubePod, KubeServiceAccount, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import type { Ec2Port, EksPort, IamPort, KubeNode, KubePod, KubeServiceAccount, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
 import { describeError } from '../errors';
 import { REVOKE_POLICY_NAME } from '../markers';
 import type { Finding } from '../model';
@@ -26,6 +26,11 @@ const settle = <T>(lookup: Promise<T>, fallback: T): Promise<Settled<T>> =>
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
 export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+export function instanceIdOf(node: KubeNode | undefined): string | undefined {
+  // EC2 nodes: aws:///us-east-1a/i-0123456789abcdef0
+  return node?.providerID?.match(/(i-[0-9a-f]{8,17})$/)?.[1];
+}
 
 /** The namespace whose pods a finding is about, when it names a workload or a service account. */
 export function affectedNamespace(finding: Finding): string | undefined {
@@ -64,4 +69,16 @@ export async function readRevocationAhead(iam: IamPort, pods: KubePod[], lookups
     if (arn) roles.add(arn.split('/').pop() ?? arn);
   }
   await Promise.all([...roles].map((role) => iam.getRoleInlinePolicy(role, REVOKE_POLICY_NAME).catch(() => undefined)));
+}
+
+/**
+ * Starts the reads protect-instance makes first (the instance, its termination settings) for
+ * the instances behind these pods' nodes, so a controller's instances are read while its pods'
+ * ownership is still being confirmed (the EC2 port shares the answers for a short while).
+ */
+export async function readInstancesAhead(kube: KubernetesPort, ec2: Ec2Port, region: string, pods: KubePod[]): Promise<void> {
+  const names = new Set(pods.map((pod) => pod.nodeName).filter((name): name is string => Boolean(name)));
+  const nodes = await Promise.all([...names].map((name) => kube.readNode(name).catch(() => undefined)));
+  const instances = new Set(nodes.map(instanceIdOf).filter((id): id is string => Boolean(id)));
+  await Promise.all([...instances].flatMap((id) => [ec2.describeInstance(region, id).catch(() => undefined), ec2.terminationSettings(region, id).catch(() => undefined)]));
 }

@@ -1,7 +1,7 @@
-import type { EksPort, IamPort, KubeNode, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
-import { affectedNamespace, IRSA_ROLE_ANNOTATION, readRevocationAhead, startClusterLookups, type ClusterLookups } from './cluster-lookups';
+import type { Ec2Port, EksPort, IamPort, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import { affectedNamespace, instanceIdOf, IRSA_ROLE_ANNOTATION, readInstancesAhead, readRevocationAhead, startClusterLookups, type ClusterLookups, type Settled } from './cluster-lookups';
 import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
-import { selectorToQuery } from './labels';
+import { selectorMatches } from './labels';
 import { OWNER_KIND_TO_WORKLOAD, toWorkloadKind, workloadKindName } from './workload-kind';
 
 export interface CorrelationContext {
@@ -12,6 +12,8 @@ export interface CorrelationContext {
   eks: EksPort;
   /** When given, each role's revocation policy is read ahead for revoke-role-sessions (see readRevocationAhead). */
   iam?: IamPort;
+  /** When given, a controller's instances are read ahead for protect-instance (see readInstancesAhead). */
+  ec2?: Ec2Port;
   protectedNamespaces: string[];
   allowProtected: boolean;
 }
@@ -25,31 +27,50 @@ interface PodSelection {
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 const NODE_USER = /^system:node:(.+)$/;
 
+/** The targets in two steps: what containment of pods and nodes needs, then the rest. */
+export interface Resolution {
+  /** Pods (their IRSA role, no owners yet), nodes; no roles yet: known after the first round trip. */
+  targets: Targets;
+  /** Also the pods' owners, their Pod Identity roles and every role with who else holds it: a round trip later. */
+  complete: Promise<Targets>;
+}
+
 /**
  * From a finding to the concrete objects to contain, as GuardDuty's remediation guidance
  * describes it: the named pod, a controller's current pods, a service account's pods, or a node.
+ * Everything that does not depend on which pods are affected is read alongside the first read.
  */
-export async function resolveTargets(context: CorrelationContext): Promise<Targets> {
+export async function resolveTargets(context: CorrelationContext): Promise<Resolution> {
   const { kube } = context;
+  // One list of the nodes, started with the first read, serves the affected pods' nodes, their
+  // instances and, later, the circuit breaker's count (the invocation cache answers from it).
+  void kube.listNodes().catch(() => undefined);
   const namespace = affectedNamespace(context.finding);
   const early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
   const selection = await selectPods(context, (pods) => {
     if (context.iam && early) void readRevocationAhead(context.iam, pods, early);
   });
-  const notes = [...selection.notes];
   const lookups = selection.pods.length > 0 ? (early ?? startClusterLookups(context, selection.pods[0].namespace)) : early;
-
   const pods = await Promise.all(selection.pods.map((pod) => describePod(kube, pod, context)));
-  const podIdentity = lookups ? await lookups.associations : { value: [] };
-  if (podIdentity.error && pods.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
-  for (const pod of pods) {
-    if (pod.roleArn) continue;
-    pod.roleArn = podIdentity.value.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount)?.roleArn;
-    if (pod.roleArn) pod.roleVia = 'pod-identity';
-  }
+  const nodes = await resolveNodes(kube, pods, selection.nodeIdentity);
+  const targets: Targets = { pods, nodes, roles: [], notes: [...selection.notes] };
+  const complete = completeTargets(kube, selection.pods, targets, lookups);
+  // Heard by whoever awaits it; unawaited, a failure must not end the process.
+  complete.catch(() => undefined);
+  return { targets, complete };
+}
 
-  const [nodes, roles] = await Promise.all([resolveNodes(kube, pods, selection.nodeIdentity), lookups ? resolveRoles(lookups, pods, podIdentity.value, notes) : []]);
-  return { pods, nodes, roles, notes };
+/** The pods' owners and Pod Identity roles, and every role with who else holds it. */
+async function completeTargets(kube: KubernetesPort, selected: KubePod[], targets: Targets, lookups: ClusterLookups | undefined): Promise<Targets> {
+  const notes = [...targets.notes];
+  const [owners, podIdentity] = await Promise.all([Promise.all(selected.map((pod) => ownerChain(kube, pod))), lookups ? lookups.associations : ({ value: [] } as Settled<PodIdentityAssociation[]>)]);
+  if (podIdentity.error && selected.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
+  const pods = targets.pods.map((pod, index): PodTarget => {
+    const association = pod.roleArn ? undefined : podIdentity.value.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount);
+    return { ...pod, owners: owners[index], ...(association?.roleArn ? { roleArn: association.roleArn, roleVia: 'pod-identity' as const } : {}) };
+  });
+  const roles = lookups ? await resolveRoles(lookups, pods, podIdentity.value, notes) : [];
+  return { pods, nodes: targets.nodes, roles, notes };
 }
 
 /** `found` hears of pods as soon as they are read, before ownership is confirmed, to start reads ahead. */
@@ -65,10 +86,15 @@ async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) 
       if (pod) found([pod]);
       return pod ? { pods: [pod], notes: [] } : { pods: [], notes: [`pod ${workload.namespace}/${workload.name} not found`] };
     }
-    const controller = await kube.readWorkload(kind, workload.namespace, workload.name);
+    // The namespace's pods are listed alongside the controller and filtered by its selector
+    // here: one round trip instead of two (read the controller, then list by its selector).
+    const [controller, inNamespace] = await Promise.all([kube.readWorkload(kind, workload.namespace, workload.name), kube.listPods(workload.namespace, {})]);
     if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
-    const candidates = await kube.listPods(workload.namespace, controller.selector ? { labelSelector: selectorToQuery(controller.selector) } : {});
-    found(readAheadWhileCheckingOwners(kube, candidates, controller.name));
+    const selector = controller.selector;
+    const candidates = selector ? inNamespace.filter((pod) => selectorMatches(selector, pod.labels)) : inNamespace;
+    const likely = likelyOwnedBy(candidates, controller.name);
+    found(likely);
+    if (context.ec2) void readInstancesAhead(kube, context.ec2, context.region, likely);
     // A selector can also match pods the controller does not own; keep only its own.
     const owned = await filterAsync(candidates, async (pod) => (await ownerChain(kube, pod)).some((owner) => owner.kind === workloadKindName(kind) && owner.name === controller.name));
     return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };
@@ -88,21 +114,14 @@ async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) 
 }
 
 /**
- * Starts reading the nodes and service accounts of pods that look like the controller's (their
- * owner is named after it, as ReplicaSets and Jobs are) while ownership is confirmed, so the
- * two do not take a round trip each; returns those pods. Look-alike pods another controller
- * owns are not read.
+ * Pods that look like the controller's (their owner is named after it, as ReplicaSets and Jobs
+ * are), to read ahead for while ownership is confirmed; look-alikes another controller owns are left out.
  */
-function readAheadWhileCheckingOwners(kube: KubernetesPort, pods: KubePod[], controller: string): KubePod[] {
-  const likely = pods.filter((pod) => {
+function likelyOwnedBy(pods: KubePod[], controller: string): KubePod[] {
+  return pods.filter((pod) => {
     const owner = pod.ownerReferences.find((reference) => reference.controller) ?? pod.ownerReferences[0];
     return owner !== undefined && (owner.name === controller || owner.name.startsWith(`${controller}-`));
   });
-  for (const pod of likely) {
-    if (pod.nodeName) void kube.readNode(pod.nodeName).catch(() => undefined);
-    void kube.readServiceAccount(pod.namespace, pod.serviceAccountName).catch(() => undefined);
-  }
-  return likely;
 }
 
 async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
@@ -124,22 +143,16 @@ async function ownerChain(kube: KubernetesPort, pod: KubePod): Promise<OwnerRef[
   return chain;
 }
 
-export function instanceIdOf(node: KubeNode | undefined): string | undefined {
-  // EC2 nodes: aws:///us-east-1a/i-0123456789abcdef0
-  return node?.providerID?.match(/(i-[0-9a-f]{8,17})$/)?.[1];
-}
+export { instanceIdOf };
 
 function protectedNamespaceReason(namespace: string, context: CorrelationContext): string | undefined {
   if (context.allowProtected || !context.protectedNamespaces.includes(namespace)) return undefined;
   return `namespace ${namespace} is protected`;
 }
 
+/** What the first round trip tells of a pod: its node (from the node list), instance and service account's IRSA role. */
 async function describePod(kube: KubernetesPort, pod: KubePod, context: CorrelationContext): Promise<PodTarget> {
-  const [owners, node, account] = await Promise.all([
-    ownerChain(kube, pod),
-    pod.nodeName ? kube.readNode(pod.nodeName) : Promise.resolve(undefined),
-    kube.readServiceAccount(pod.namespace, pod.serviceAccountName),
-  ]);
+  const [node, account] = await Promise.all([pod.nodeName ? kube.readNode(pod.nodeName) : Promise.resolve(undefined), kube.readServiceAccount(pod.namespace, pod.serviceAccountName)]);
   const irsaRole = account?.annotations[IRSA_ROLE_ANNOTATION];
   return {
     namespace: pod.namespace,
@@ -149,7 +162,7 @@ async function describePod(kube: KubernetesPort, pod: KubePod, context: Correlat
     node: pod.nodeName,
     instanceId: instanceIdOf(node),
     serviceAccount: pod.serviceAccountName,
-    owners,
+    owners: [],
     roleArn: irsaRole,
     roleVia: irsaRole ? 'irsa' : undefined,
     protectedReason: protectedNamespaceReason(pod.namespace, context),

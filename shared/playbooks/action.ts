@@ -14,11 +14,11 @@ export type CorrelationNeed = 'workload' | 'cluster' | 'none';
 
 /**
  * When an action runs within its playbook: evidence is taken before anything changes,
- * containment follows, and preservation last marks what containment changed (so it never
- * races with it on the same object). Default `containment`.
+ * containment follows, and preservation marks what containment changed, on each object once
+ * containment of that object has ended (so it never races with it on the same object).
+ * Default `containment`.
  */
 export type ActionPhase = 'evidence' | 'containment' | 'preservation';
-export const ACTION_PHASES: readonly ActionPhase[] = ['evidence', 'containment', 'preservation'];
 
 export interface KubernetesPermission {
   group: string;
@@ -44,6 +44,11 @@ export interface ActionContext {
   guards?: ApplyGuard[];
   /** Set for the release playbook. */
   release?: ReleaseScope;
+  /**
+   * The targets with the pods' owners and every IAM role, when `targets` does not have them yet
+   * (correlation resolves them a round trip later); actions that set `needsRoles` wait for them.
+   */
+  complete?: Promise<Targets>;
 }
 
 /** What a release undoes, and what it may rely on. */
@@ -87,7 +92,18 @@ export interface Action<TTarget = unknown, TChange = unknown> {
   description: string;
   kind: ActionKind;
   correlation: CorrelationNeed;
+  /**
+   * True when the action, in this context, plans on the complete targets: the pods' owners and
+   * the IAM roles with who else holds them. Other actions start as soon as the pods and nodes
+   * are known, a round trip earlier.
+   */
+  needsRoles?(context: ActionContext): boolean;
   phase?: ActionPhase;
+  /**
+   * Preservation only: whether this target waits for containment of the same object (default
+   * yes). A change that commutes with containment's (other fields, merge-patched) need not.
+   */
+  waitsForContainment?(target: TTarget): boolean;
   /** What the action calls, so RBAC and IAM tests can check they cover it. */
   permissions: { kubernetes: KubernetesPermission[]; iam: string[] };
   targetsOf(context: ActionContext): TTarget[];

@@ -67,7 +67,9 @@ export async function discoverRelease(options: {
   }
   if (arns.length === 0 && options.finding) {
     // Pods already released (a second release, to lift the revocation): correlate the finding as the quarantine did.
-    const correlated = await resolveTargets({ finding: options.finding, cluster: options.cluster, region: options.region, kube, eks: options.eks, protectedNamespaces: [], allowProtected: true }).catch(() => undefined);
+    const correlated = await resolveTargets({ finding: options.finding, cluster: options.cluster, region: options.region, kube, eks: options.eks, protectedNamespaces: [], allowProtected: true })
+      .then((resolution) => resolution.complete)
+      .catch(() => undefined);
     arns = correlated?.roles.map((role) => role.arn) ?? [];
   }
   const roles: RoleTarget[] = [...new Set(arns)].map((arn) => ({ arn, name: arn.split('/').pop() ?? arn, via: 'irsa', serviceAccounts: [], sharedWith: [], isNodeRole: false }));

@@ -1,6 +1,6 @@
 import { describeError } from '../errors';
 import type { ActionRecord, Decision, Mode } from '../model';
-import { ACTION_PHASES, type ActionContext, type ActionPhase, type AnyAction } from './action';
+import { type ActionContext, type ActionPhase, type AnyAction } from './action';
 import { lockTarget } from './target-locks';
 
 export interface Gate {
@@ -49,56 +49,88 @@ async function leave(exits: GuardExit[], record: ActionRecord, context: ActionCo
   }
 }
 
+/** How one action's targets fit with other actions' on the same object (its label, e.g. `node ip-10-0-1-2`). */
+export interface TargetHooks {
+  /** Resolves when the target may start. */
+  after?: (label: string) => Promise<unknown>;
+  /** Hears of each target as it starts, with its record to come. */
+  started?: (label: string, record: Promise<ActionRecord>) => void;
+  /** Hears that every target has started (or that there is none). */
+  listed?: () => void;
+}
+
+/** The context the action plans in: for one that needs the roles, the complete targets. */
+async function contextFor(action: AnyAction, context: ActionContext): Promise<ActionContext> {
+  if (!context.complete || !action.needsRoles?.(context)) return context;
+  return { ...context, targets: await context.complete, complete: undefined };
+}
+
 /** Run one action over all its targets in parallel; every target ends as one record. */
-export async function runAction(action: AnyAction, context: ActionContext, gate: Gate): Promise<ActionRecord[]> {
+export async function runAction(action: AnyAction, context: ActionContext, gate: Gate, hooks: TargetHooks = {}): Promise<ActionRecord[]> {
   const permission = mayApply(action, gate);
-  const targets = action.targetsOf(context);
+  let ready: ActionContext;
+  try {
+    ready = await contextFor(action, context);
+  } catch (error) {
+    hooks.listed?.();
+    return [{ action: action.name, target: '-', status: 'failed', detail: `targets not resolved: ${describeError(error)}` }];
+  }
+  const targets = action.targetsOf(ready);
+  const records = targets.map((target): Promise<ActionRecord> => {
+    const label = action.describe(target);
+    const record = runTarget(action, target, label, ready, permission, action.waitsForContainment?.(target) === false ? undefined : hooks.after);
+    hooks.started?.(label, record);
+    return record;
+  });
+  hooks.listed?.();
   if (targets.length === 0) return [{ action: action.name, target: '-', status: 'skipped', detail: action.noTargetReason }];
-  return Promise.all(
-    targets.map(async (target): Promise<ActionRecord> => {
-      const started = Date.now();
-      const label = action.describe(target);
-      const record = (status: ActionRecord['status'], detail: string, before?: unknown): ActionRecord => ({
-        action: action.name,
-        target: label,
-        status,
-        detail,
-        ...(before === undefined ? {} : { before }),
-        durationMs: Date.now() - started,
-      });
-      const protectedReason = action.protectedReason?.(target);
-      if (protectedReason) return record('skipped', `protected: ${protectedReason}`);
-      // Changes to one target go one incident at a time (target-locks.ts); plans alone, and
-      // notifications, which every incident sends its own, do not wait.
-      const release = permission.apply && action.kind === 'containment' ? await lockTarget(`${context.finding?.cluster?.name ?? ''}|${action.name}|${label}`) : undefined;
-      let exits: GuardExit[] = [];
-      try {
-        const plan = await action.plan(context, target);
-        if ('skip' in plan) return record('skipped', plan.skip);
-        if (!permission.apply) return record('planned', `would ${plan.summary} (${permission.why})`, plan.before);
-        const passed = await passGuards(action, label, context, (detail) => record('skipped', detail));
-        if ('skip' in passed) return passed.skip;
-        exits = passed.exits;
-        const result = await action.apply(context, target, plan.change);
-        context.logger.info('action applied', { action: action.name, target: label, status: result.status });
-        const done = record(result.status, result.detail, plan.before);
-        await leave(exits.splice(0), done, context);
-        return done;
-      } catch (error) {
-        context.logger.error('action failed', { action: action.name, target: label, error: describeError(error) });
-        const failed = record('failed', describeError(error));
-        await leave(exits, failed, context);
-        return failed;
-      } finally {
-        release?.();
-      }
-    }),
-  );
+  return Promise.all(records);
+}
+
+async function runTarget(action: AnyAction, target: unknown, label: string, context: ActionContext, permission: { apply: boolean; why: string }, after?: (label: string) => Promise<unknown>): Promise<ActionRecord> {
+  await after?.(label);
+  const started = Date.now();
+  const record = (status: ActionRecord['status'], detail: string, before?: unknown): ActionRecord => ({
+    action: action.name,
+    target: label,
+    status,
+    detail,
+    ...(before === undefined ? {} : { before }),
+    durationMs: Date.now() - started,
+  });
+  const protectedReason = action.protectedReason?.(target);
+  if (protectedReason) return record('skipped', `protected: ${protectedReason}`);
+  // Changes to one target go one incident at a time (target-locks.ts); plans alone, and
+  // notifications, which every incident sends its own, do not wait.
+  const release = permission.apply && action.kind === 'containment' ? await lockTarget(`${context.finding?.cluster?.name ?? ''}|${action.name}|${label}`) : undefined;
+  let exits: GuardExit[] = [];
+  try {
+    const plan = await action.plan(context, target);
+    if ('skip' in plan) return record('skipped', plan.skip);
+    if (!permission.apply) return record('planned', `would ${plan.summary} (${permission.why})`, plan.before);
+    const passed = await passGuards(action, label, context, (detail) => record('skipped', detail));
+    if ('skip' in passed) return passed.skip;
+    exits = passed.exits;
+    const result = await action.apply(context, target, plan.change);
+    context.logger.info('action applied', { action: action.name, target: label, status: result.status });
+    const done = record(result.status, result.detail, plan.before);
+    await leave(exits.splice(0), done, context);
+    return done;
+  } catch (error) {
+    context.logger.error('action failed', { action: action.name, target: label, error: describeError(error) });
+    const failed = record('failed', describeError(error));
+    await leave(exits, failed, context);
+    return failed;
+  } finally {
+    release?.();
+  }
 }
 
 /**
- * Phase by phase (evidence, containment, preservation); the actions of one phase run side by side.
- * `phaseEnded` hears each phase's records as soon as it ends, before the next phase starts.
+ * Evidence first, all of it, before anything changes; then containment and preservation side by
+ * side, each object's preservation after its containment (preservation marks what containment
+ * changed, e.g. the pod annotations isolate-pod rewrites). The actions of one phase run side by
+ * side. `phaseEnded` hears each phase's records as soon as it ends.
  */
 export async function runActions(
   actions: AnyAction[],
@@ -106,12 +138,27 @@ export async function runActions(
   gate: Gate,
   phaseEnded?: (phase: ActionPhase, records: ActionRecord[]) => void,
 ): Promise<ActionRecord[]> {
-  const records: ActionRecord[] = [];
-  for (const phase of ACTION_PHASES) {
-    const inPhase = actions.filter((action) => (action.phase ?? 'containment') === phase);
-    const results = (await Promise.all(inPhase.map((action) => runAction(action, context, gate)))).flat();
+  const inPhase = (phase: ActionPhase) => actions.filter((action) => (action.phase ?? 'containment') === phase);
+  const run = async (phase: ActionPhase, hooks?: TargetHooks): Promise<ActionRecord[]> => {
+    const results = (await Promise.all(inPhase(phase).map((action) => runAction(action, context, gate, hooks)))).flat();
     phaseEnded?.(phase, results);
-    records.push(...results);
-  }
-  return records;
+    return results;
+  };
+  const evidence = await run('evidence');
+  // Containment changes of each object, by its label: preservation of that object waits for
+  // them, once every containment action knows its targets (some wait for the complete targets).
+  const changing = new Map<string, Promise<ActionRecord>[]>();
+  let unlisted = inPhase('containment').length;
+  let allListed!: () => void;
+  const listed = new Promise<void>((resolve) => (allListed = resolve));
+  if (unlisted === 0) allListed();
+  const containment = run('containment', {
+    started: (label, record) => changing.set(label, [...(changing.get(label) ?? []), record]),
+    listed: () => {
+      unlisted -= 1;
+      if (unlisted === 0) allListed();
+    },
+  });
+  const preservation = run('preservation', { after: (label) => listed.then(() => Promise.all(changing.get(label) ?? [])) });
+  return [...evidence, ...(await containment), ...(await preservation)];
 }

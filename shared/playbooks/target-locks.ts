@@ -1,8 +1,8 @@
 /**
  * One change at a time per target in a process. When a burst of findings about the same pod
  * reaches one warm handler, their incidents plan and apply one after the other, each on what
- * the previous one left (reads of a written object are never served from a cache), instead of
- * all planning on the same state and colliding.
+ * the previous one left (a written object is read afresh, or taken from the write's answer,
+ * never from a copy read before the write), instead of all planning on the same state and colliding.
  */
 const tails = new Map<string, Promise<void>>();
 

@@ -128,6 +128,8 @@ export const collectEvidence: Action<PodTarget, { prefix: string }> = {
   description: 'Write the pod’s forensic bundle (manifests, events, logs, node, identity, policies) with a SHA-256 manifest to the evidence store',
   kind: 'containment',
   correlation: 'workload',
+  // Owners and role are in the bundle; without a store it skips, and need not wait for them.
+  needsRoles: (context) => context.adapters.evidence !== undefined,
   phase: 'evidence',
   permissions: {
     kubernetes: [

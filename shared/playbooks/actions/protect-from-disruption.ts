@@ -40,8 +40,8 @@ async function patchAnnotations(context: ActionContext, target: DisruptionTarget
  * Keeps Karpenter consolidation and the cluster autoscaler from draining the cordoned node and
  * so destroying the quarantined pod: `karpenter.sh/do-not-disrupt` on pods and nodes when the
  * cluster runs Karpenter, and the autoscaler's `scale-down-disabled` on nodes (the autoscaler
- * has no API to detect; the annotation is inert without it). Runs after containment, which
- * rewrites the pod's annotations. Annotations already there are recorded and left on release.
+ * has no API to detect; the annotation is inert without it). Runs on a pod after its
+ * containment, which rewrites the pod's annotations. Annotations already there are recorded and left on release.
  */
 export const protectFromDisruption: Action<DisruptionTarget, DisruptionChange> = {
   name: 'protect-from-disruption',
@@ -49,6 +49,9 @@ export const protectFromDisruption: Action<DisruptionTarget, DisruptionChange> =
   kind: 'containment',
   correlation: 'workload',
   phase: 'preservation',
+  // isolate-pod rewrites the pod's annotations whole: a pod is marked after it. cordon-node
+  // merge-patches other fields of the node: a node is marked alongside.
+  waitsForContainment: (target) => target.kind === 'pod',
   permissions: {
     kubernetes: [
       { group: '', resource: 'pods', verbs: ['get', 'patch'] },

@@ -67,9 +67,10 @@ export const protectInstance: Action<NodeTarget, InstanceChange> = {
 
   async apply(context, _target, change) {
     const region = context.finding.region;
-    await context.adapters.ec2.changeTerminationSettings(region, change.instanceId, change.settings);
-    // Tagged last: the tag says the protection is in place.
-    await context.adapters.ec2.tag(region, change.instanceId, change.tags);
+    // Side by side: the settings and the tags are independent. A tag that lands while a setting
+    // fails says nothing false for long: the action fails, and the next run (the plan reads the
+    // settings, not the tag) sets what is missing; the before- tags already record the originals.
+    await Promise.all([context.adapters.ec2.changeTerminationSettings(region, change.instanceId, change.settings), context.adapters.ec2.tag(region, change.instanceId, change.tags)]);
     const done = [change.settings.disableApiTermination ? 'termination protection on' : undefined, change.settings.shutdownBehavior ? 'shutdown behaviour stop' : undefined, 'tagged'];
     return { status: 'done', detail: `${change.instanceId}: ${done.filter(Boolean).join(', ')}` };
   },

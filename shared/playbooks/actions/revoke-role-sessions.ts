@@ -43,6 +43,7 @@ export const revokeRoleSessions: Action<RoleTarget, RevocationChange> = {
   description: `Put the inline policy ${REVOKE_POLICY_NAME} denying sessions issued before now`,
   kind: 'containment',
   correlation: 'workload',
+  needsRoles: () => true,
   permissions: { kubernetes: [], iam: ['iam:GetRolePolicy', 'iam:PutRolePolicy'] },
   noTargetReason: 'no IAM role (IRSA or EKS Pod Identity) behind the affected service accounts',
   targetsOf: (context) => context.targets.roles,

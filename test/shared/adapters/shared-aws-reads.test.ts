@@ -1,6 +1,6 @@
 import { Limiter } from '../../../shared/adapters/limiter';
-import type { EksPort, IamPort } from '../../../shared/adapters/ports';
-import { shareEksReads, shareIamReads } from '../../../shared/adapters/shared-aws-reads';
+import type { Ec2Port, EksPort, IamPort, TerminationSettings } from '../../../shared/adapters/ports';
+import { shareEc2Reads, shareEksReads, shareIamReads } from '../../../shared/adapters/shared-aws-reads';
 
 function fakeIam() {
   const policies = new Map<string, string>();
@@ -70,5 +70,34 @@ describe('shareEksReads', () => {
 
     expect(roles[1]).toEqual(['arn:aws:iam::123456789012:role/nodes']);
     expect(calls).toEqual(['nodegroups prod', 'nodegroups dev', 'associations prod', 'access entry']);
+  });
+});
+
+describe('shareEc2Reads', () => {
+  it('reads an instance once for concurrent callers, and again after any change to it', async () => {
+    const settings: TerminationSettings = { disableApiTermination: false, shutdownBehavior: 'terminate' };
+    const tags: Record<string, string> = {};
+    const calls: string[] = [];
+    const answer = async <T>(call: string, value: () => T): Promise<T> => {
+      calls.push(call);
+      await new Promise((resolve) => setImmediate(resolve));
+      return value();
+    };
+    const port = {
+      describeInstance: (_region, instanceId) => answer('describe', () => ({ instanceId, state: 'running', lifecycle: 'on-demand', tags: { ...tags }, volumes: [] })),
+      terminationSettings: () => answer('settings', () => ({ ...settings })),
+      changeTerminationSettings: (_region, _id, change) => answer('change', () => void Object.assign(settings, change)),
+      tag: (_region, _id, added) => answer('tag', () => void Object.assign(tags, added)),
+    } satisfies Partial<Ec2Port>;
+    // Only what the sharing keeps or invalidates is faked.
+    const ec2 = shareEc2Reads(port as unknown as Ec2Port);
+
+    await Promise.all([ec2.describeInstance('us-east-1', 'i-1'), ec2.terminationSettings('us-east-1', 'i-1'), ec2.describeInstance('us-east-1', 'i-1'), ec2.terminationSettings('us-east-1', 'i-1')]);
+    await Promise.all([ec2.changeTerminationSettings('us-east-1', 'i-1', { disableApiTermination: true }), ec2.tag('us-east-1', 'i-1', { incident: 'inc-1' })]);
+    const [instance, after] = await Promise.all([ec2.describeInstance('us-east-1', 'i-1'), ec2.terminationSettings('us-east-1', 'i-1')]);
+
+    expect(instance?.tags).toEqual({ incident: 'inc-1' });
+    expect(after.disableApiTermination).toBe(true);
+    expect(calls).toEqual(['describe', 'settings', 'change', 'tag', 'describe', 'settings']);
   });
 });

@@ -16,7 +16,8 @@ const policy = (name: string): KubeNetworkPolicy => ({ metadata: { name, namespa
 /** An in-memory cluster behind the KubernetesPort, counting the calls that reach it. */
 function fakeCluster() {
   const pods = new Map([['web-1', pod('web-1')], ['web-2', pod('web-2')]]);
-  const nodes = new Map<string, KubeNode>([['n1', { name: 'n1', labels: {}, annotations: {}, ownerReferences: [], unschedulable: false }]]);
+  const node = (name: string): KubeNode => ({ name, labels: {}, annotations: {}, ownerReferences: [], unschedulable: false });
+  const nodes = new Map<string, KubeNode>([['n1', node('n1')], ['n2', node('n2')]]);
   const policies: KubeNetworkPolicy[] = [];
   const calls: string[] = [];
   // Only what the cache keeps or invalidates is faked; the pass-through calls are not used here.
@@ -25,8 +26,9 @@ function fakeCluster() {
     readPod: async (_namespace, name) => (calls.push(`readPod ${name}`), pods.get(name) && { ...pods.get(name)! }),
     listPods: async () => (calls.push('listPods'), [...pods.values()].map((item) => ({ ...item }))),
     readWorkload: async () => undefined,
-    readServiceAccount: async () => undefined,
-    listServiceAccounts: async () => (calls.push('listServiceAccounts'), []),
+    readServiceAccount: async (_namespace, name) => (calls.push(`readServiceAccount ${name}`), undefined),
+    listServiceAccounts: async () => (calls.push('listServiceAccounts'), [{ namespace: 'web', name: 'default', labels: {}, annotations: {}, ownerReferences: [] }]),
+    listNodes: async () => (calls.push('listNodes'), [...nodes.values()].map((item) => ({ ...item }))),
     readNode: async (name) => (calls.push(`readNode ${name}`), nodes.get(name) && { ...nodes.get(name)! }),
     replacePodLabels: async (_namespace, name, change) => {
       calls.push(`replacePodLabels ${name}`);
@@ -73,7 +75,7 @@ describe('cacheReadsForInvocation', () => {
     expect(other.calls).toEqual(['readPod web-1']);
   });
 
-  it('reads an object again, in every invocation, once any invocation has written it', async () => {
+  it("serves every invocation what a write answered, instead of the copies read before it", async () => {
     const { port, calls } = fakeCluster();
     const first = cacheReadsForInvocation(port);
     const second = cacheReadsForInvocation(port);
@@ -86,7 +88,19 @@ describe('cacheReadsForInvocation', () => {
     expect(seenBySecond?.labels).toEqual({ quarantine: 'inc-1' });
     expect(seenByFirst?.labels).toEqual({ quarantine: 'inc-1' });
     expect(node?.unschedulable).toBe(true);
-    expect(calls).toEqual(['readPod web-1', 'readNode n1', 'replacePodLabels web-1', 'patchNode n1', 'readPod web-1', 'readNode n1']);
+    expect(calls).toEqual(['readPod web-1', 'readNode n1', 'replacePodLabels web-1', 'patchNode n1']);
+  });
+
+  it('reads an object again, in every invocation, when writes to it overlapped', async () => {
+    const { port, calls } = fakeCluster();
+    const first = cacheReadsForInvocation(port);
+    const second = cacheReadsForInvocation(port);
+    await first.readNode('n1');
+
+    await Promise.all([first.patchNode('n1', { unschedulable: true }), second.patchNode('n1', { annotations: { marked: 'yes' } })]);
+    await Promise.all([first.readNode('n1'), second.readNode('n1')]);
+
+    expect(calls).toEqual(['readNode n1', 'patchNode n1', 'patchNode n1', 'readNode n1']);
   });
 
   it("does not reuse another invocation's answer once it is older than the sharing window", async () => {
@@ -136,5 +150,58 @@ describe('cacheReadsForInvocation', () => {
     expect(own.map((item) => item.metadata.name)).toEqual(['quarantine-inc-1']);
     expect(others).toEqual([]);
     expect(calls).toEqual(['listNetworkPolicies', 'createNetworkPolicy quarantine-inc-1', 'listNetworkPolicies', 'patchNetworkPolicy allow-all', 'listNetworkPolicies']);
+  });
+
+  it('answers reads of nodes and service accounts from the lists it has, even in flight', async () => {
+    const { port, calls } = fakeCluster();
+    const kube = cacheReadsForInvocation(port);
+
+    const listing = Promise.all([kube.listNodes(), kube.listServiceAccounts()]);
+    const [node, account, missing] = await Promise.all([kube.readNode('n1'), kube.readServiceAccount('web', 'default'), kube.readServiceAccount('web', 'other')]);
+    await listing;
+
+    expect(node?.name).toBe('n1');
+    expect(account?.name).toBe('default');
+    expect(missing).toBeUndefined();
+    expect(calls).toEqual(['listNodes', 'listServiceAccounts', 'readServiceAccount other']);
+  });
+
+  it("keeps its own write's answer, in the object and in the node list, and shares the object's", async () => {
+    const { port, calls } = fakeCluster();
+    const first = cacheReadsForInvocation(port);
+    const second = cacheReadsForInvocation(port);
+    await Promise.all([first.listNodes(), second.listNodes(), first.readPod('web', 'web-1')]);
+
+    await Promise.all([first.patchNode('n1', { unschedulable: true }), first.replacePodLabels('web', 'web-1', { expectedLabels: { app: 'web' }, labels: { quarantine: 'inc-1' }, annotations: {} })]);
+    const [node, listed, pod, seenBySecond] = await Promise.all([first.readNode('n1'), first.listNodes(), first.readPod('web', 'web-1'), second.readNode('n1')]);
+
+    expect(node?.unschedulable).toBe(true);
+    expect(listed.map((item) => item.unschedulable)).toEqual([true, false]);
+    expect(pod?.labels).toEqual({ quarantine: 'inc-1' });
+    expect(seenBySecond?.unschedulable).toBe(true);
+    expect(calls).toEqual(['listNodes', 'readPod web-1', 'patchNode n1', 'replacePodLabels web-1']);
+  });
+
+  it('answers a node from the list while another node is being written', async () => {
+    const { port, calls } = fakeCluster();
+    const kube = cacheReadsForInvocation(port);
+    await kube.listNodes();
+
+    const [, other] = await Promise.all([kube.patchNode('n1', { unschedulable: true }), kube.readNode('n2')]);
+
+    expect(other?.name).toBe('n2');
+    expect(calls).toEqual(['listNodes', 'patchNode n1']);
+  });
+
+  it('keeps the answers of its own writes to two nodes at once', async () => {
+    const { port, calls } = fakeCluster();
+    const kube = cacheReadsForInvocation(port);
+    await kube.listNodes();
+
+    await Promise.all([kube.patchNode('n1', { unschedulable: true }), kube.patchNode('n2', { unschedulable: true })]);
+    const read = await Promise.all([kube.readNode('n1'), kube.readNode('n2')]);
+
+    expect(read.map((node) => node?.unschedulable)).toEqual([true, true]);
+    expect(calls).toEqual(['listNodes', 'patchNode n1', 'patchNode n2']);
   });
 });

@@ -5,7 +5,7 @@ import { containmentActionsOf } from '../../../shared/playbooks/registry';
 import { runActions } from '../../../shared/playbooks/runner';
 
 /** An in-memory action that logs when its plan starts and its apply ends. */
-function recording(name: string, phase: ActionPhase | undefined, log: string[], delayMs: number): Action<string, string> {
+function recording(name: string, phase: ActionPhase | undefined, log: string[], delayMs: number, target = 't', gate?: Promise<void>): Action<string, string> {
   return {
     name,
     description: name,
@@ -14,7 +14,7 @@ function recording(name: string, phase: ActionPhase | undefined, log: string[], 
     phase,
     permissions: { kubernetes: [], iam: [] },
     noTargetReason: 'none',
-    targetsOf: () => ['t'],
+    targetsOf: () => [target],
     describe: (target) => target,
     async plan() {
       log.push(`${name}:plan`);
@@ -22,6 +22,7 @@ function recording(name: string, phase: ActionPhase | undefined, log: string[], 
     },
     async apply() {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await gate;
       log.push(`${name}:applied`);
       return { status: 'done', detail: name };
     },
@@ -31,7 +32,7 @@ function recording(name: string, phase: ActionPhase | undefined, log: string[], 
 const context = { logger: createLogger() } as unknown as ActionContext;
 
 describe('runner phases', () => {
-  it('finishes evidence before containment starts, and containment before preservation', async () => {
+  it('finishes evidence before containment starts, and containment of an object before its preservation', async () => {
     const log: string[] = [];
     const actions = [
       recording('preserve', 'preservation', log, 0),
@@ -47,6 +48,43 @@ describe('runner phases', () => {
     expect(log.indexOf('contain-a:applied')).toBeLessThan(log.indexOf('preserve:plan'));
     expect(log.indexOf('contain-b:applied')).toBeLessThan(log.indexOf('preserve:plan'));
     expect(records.map((record) => record.action)).toEqual(['evidence', 'contain-a', 'contain-b', 'preserve']);
+  });
+
+  it('preserves an object once its containment ends, without waiting for containment of other objects', async () => {
+    const log: string[] = [];
+    let preserved!: () => void;
+    const afterPreservation = new Promise<void>((resolve) => (preserved = resolve));
+    const preserveNode = recording('preserve-node', 'preservation', log, 0, 'node n1');
+    const actions = [
+      recording('contain-node', undefined, log, 0, 'node n1'),
+      // Containment of the role ends only once the node is preserved: the node must not wait for it.
+      recording('contain-role', undefined, log, 0, 'role r1', afterPreservation),
+      { ...preserveNode, apply: (...args: Parameters<typeof preserveNode.apply>) => preserveNode.apply(...args).finally(preserved) },
+    ];
+
+    const records = await runActions(actions, context, { mode: 'enforce', decision: 'respond' });
+
+    expect(log).toEqual(['contain-node:plan', 'contain-role:plan', 'contain-node:applied', 'preserve-node:plan', 'preserve-node:applied', 'contain-role:applied']);
+    expect(records.map((record) => `${record.action} ${record.status}`)).toEqual(['contain-node done', 'contain-role done', 'preserve-node done']);
+  });
+});
+
+describe('runner: preservation that commutes with containment', () => {
+  it('marks an object alongside its containment when the action says it need not wait', async () => {
+    const log: string[] = [];
+    let preserved!: () => void;
+    const afterPreservation = new Promise<void>((resolve) => (preserved = resolve));
+    const preserveNode = { ...recording('preserve-node', 'preservation', log, 0, 'node n1'), waitsForContainment: () => false };
+    const actions = [
+      // Containment of the node ends only once the node is marked: waiting for it would never end.
+      recording('contain-node', undefined, log, 0, 'node n1', afterPreservation),
+      { ...preserveNode, apply: (...args: Parameters<typeof preserveNode.apply>) => preserveNode.apply(...args).finally(preserved) },
+    ];
+
+    const records = await runActions(actions, context, { mode: 'enforce', decision: 'respond' });
+
+    expect(records.map((record) => `${record.action} ${record.status}`)).toEqual(['contain-node done', 'preserve-node done']);
+    expect(log.indexOf('preserve-node:applied')).toBeLessThan(log.indexOf('contain-node:applied'));
   });
 });
 

@@ -69,15 +69,22 @@ describe('protect-instance', () => {
     expect(await protect({ ...nodeA, instanceId: 'i-0gone00000000000000' })).toEqual({ skip: 'instance i-0gone00000000000000 not found in us-east-1' });
   });
 
-  it('fails with EC2’s answer when the change is refused', async () => {
+  it('fails with EC2’s answer when the change is refused, and the next run completes it with the original settings on record', async () => {
     const context = actionContext(sandbox);
     const plan = await protectInstance.plan(context, nodeA);
     if ('skip' in plan) throw new Error(plan.skip);
-    sandbox.aws.failNext({ service: 'ec2', operation: 'ModifyInstanceAttribute' }, { status: 403, code: 'UnauthorizedOperation' }, Infinity);
+    sandbox.aws.failNext({ service: 'ec2', operation: 'ModifyInstanceAttribute' }, { status: 403, code: 'UnauthorizedOperation' }, 2);
 
     await expect(protectInstance.apply(context, nodeA, plan.change)).rejects.toThrow(/UnauthorizedOperation/);
-    expect(sandbox.aws.instance(NODES.a.instanceId)?.tags.get(INCIDENT_TAG)).toBeUndefined();
+    // The tags went out beside the refused settings; the settings are still to be made.
+    expect(sandbox.aws.instance(NODES.a.instanceId)).toMatchObject({ disableApiTermination: false, shutdownBehavior: 'terminate' });
+
+    expect(await protect(nodeA)).toMatchObject({ result: { status: 'done', detail: `${NODES.a.instanceId}: termination protection on, shutdown behaviour stop, tagged` } });
+    const instance = sandbox.aws.instance(NODES.a.instanceId)!;
+    expect(instance).toMatchObject({ disableApiTermination: true, shutdownBehavior: 'stop' });
+    expect(Object.fromEntries(instance.tags)).toMatchObject({ [INCIDENT_TAG]: INCIDENT, [BEFORE_TERMINATION_PROTECTION_TAG]: 'false', [BEFORE_SHUTDOWN_BEHAVIOR_TAG]: 'terminate' });
   });
+
 
   it('is released by restoring the recorded settings and removing its tags', async () => {
     await protect(nodeA);
