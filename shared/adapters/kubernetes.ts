@@ -231,6 +231,11 @@ export class ClientNodeKubernetes implements KubernetesPort {
     return { ...meta(object.metadata), kind, namespace, selector: kind === 'pods' ? undefined : toSelector(object.spec?.selector) };
   }
 
+  async listReplicaSets(namespace: string): Promise<KubeWorkload[]> {
+    const list = await this.call(`list replicasets in ${namespace}`, () => this.apps.listNamespacedReplicaSet({ namespace }));
+    return list.items.map((item) => ({ ...meta(item.metadata), kind: 'replicasets' as const, namespace, selector: toSelector(item.spec?.selector) }));
+  }
+
   async readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined> {
     const account = await this.find(`read serviceaccount ${namespace}/${name}`, () => this.core.readNamespacedServiceAccount({ namespace, name }));
     return account && { ...meta(account.metadata), namespace };

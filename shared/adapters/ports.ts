@@ -136,6 +136,8 @@ export interface KubernetesPort {
   readPod(namespace: string, name: string): Promise<KubePod | undefined>;
   listPods(namespace: string | undefined, query: PodQuery): Promise<KubePod[]>;
   readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<KubeWorkload | undefined>;
+  /** The namespace's ReplicaSets: a Deployment's pods are confirmed through them in the first round trip. */
+  listReplicaSets(namespace: string): Promise<KubeWorkload[]>;
   readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined>;
   listServiceAccounts(): Promise<KubeServiceAccount[]>;
   readNode(name: string): Promise<KubeNode | undefined>;

@@ -1,4 +1,4 @@
-import type { KubeNode, KubePod, KubernetesPort, KubeServiceAccount } from '../adapters/ports';
+import type { KubeNode, KubePod, KubernetesPort, KubeServiceAccount, KubeWorkload } from '../adapters/ports';
 import { SharedReads } from '../adapters/shared-reads';
 
 /** How long concurrent invocations in one process reuse each other's reads (never writes). */
@@ -119,7 +119,11 @@ export function cacheReadsForInvocation(kube: KubernetesPort, options: { shareFo
       keepListed(pods, writesBefore);
       return pods;
     },
-    readWorkload: (kind, namespace, name) => once(`${kind}/${namespace}/${name}`, () => kube.readWorkload(kind, namespace, name)),
+    readWorkload: (kind, namespace, name) =>
+      kind === 'replicasets'
+        ? fromList<KubeWorkload>(`rs-list/${namespace}`, `${kind}/${namespace}/${name}`, (item) => item.name === name, () => kube.readWorkload(kind, namespace, name))
+        : once(`${kind}/${namespace}/${name}`, () => kube.readWorkload(kind, namespace, name)),
+    listReplicaSets: (namespace) => once(`rs-list/${namespace}`, () => kube.listReplicaSets(namespace)),
     readServiceAccount: (namespace, name) =>
       fromList<KubeServiceAccount>('sa-list', `sa/${namespace}/${name}`, (item) => item.namespace === namespace && item.name === name, () => kube.readServiceAccount(namespace, name)),
     listServiceAccounts: () => once('sa-list', () => kube.listServiceAccounts()),

@@ -88,6 +88,9 @@ async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) 
     }
     // The namespace's pods are listed alongside the controller and filtered by its selector
     // here: one round trip instead of two (read the controller, then list by its selector).
+    // A Deployment's pods are confirmed through their ReplicaSets: listed in the same round
+    // trip, ownerChain finds them there (a failed list leaves it to read each one).
+    if (kind === 'deployments') void kube.listReplicaSets(workload.namespace).catch(() => undefined);
     const [controller, inNamespace] = await Promise.all([kube.readWorkload(kind, workload.namespace, workload.name), kube.listPods(workload.namespace, {})]);
     if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
     const selector = controller.selector;

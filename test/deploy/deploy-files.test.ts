@@ -92,6 +92,7 @@ describe('deploy/rbac.yaml', () => {
       ...['get', 'create'].map((verb) => `templates.gatekeeper.sh/constrainttemplates:${verb}`),
       ...['get', 'list'].map((verb) => `/serviceaccounts:${verb}`),
       ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => `apps/${resource}:get`),
+      'apps/replicasets:list',
       ...['jobs', 'cronjobs'].map((resource) => `batch/${resource}:get`),
       ...['clusterrolebindings', 'rolebindings'].flatMap((resource) => ['get', 'delete'].map((verb) => `rbac.authorization.k8s.io/${resource}:${verb}`)),
     ];

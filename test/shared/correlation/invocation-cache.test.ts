@@ -26,6 +26,7 @@ function fakeCluster() {
     readPod: async (_namespace, name) => (calls.push(`readPod ${name}`), pods.get(name) && { ...pods.get(name)! }),
     listPods: async () => (calls.push('listPods'), [...pods.values()].map((item) => ({ ...item }))),
     readWorkload: async () => undefined,
+    listReplicaSets: async () => [],
     readServiceAccount: async (_namespace, name) => (calls.push(`readServiceAccount ${name}`), undefined),
     listServiceAccounts: async () => (calls.push('listServiceAccounts'), [{ namespace: 'web', name: 'default', labels: {}, annotations: {}, ownerReferences: [] }]),
     listNodes: async () => (calls.push('listNodes'), [...nodes.values()].map((item) => ({ ...item }))),
