@@ -140,6 +140,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
 
   // 2. Correlate as far as the playbook needs, then mark what the policy protects.
   const { actions, optedOut } = selectActions(verdict, deps.config);
+  // The AWS clients the actions and notifications call load while the targets are resolved.
+  deps.adapters.prepare?.([...actions, ...NOTIFICATION_ACTIONS].flatMap((action) => action.permissions.iam.map((permission) => permission.split(':')[0])));
   const need = correlationNeed(finding, actions);
   const correlated = await correlate(need);
   const { kube, failure, adapters } = correlated;
