@@ -1,5 +1,4 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { SDK_CLIENT_DEFAULTS } from './adapters/aws';
 import { SdkEks, eksClients } from './adapters/eks';
 import { EksClusterConnector, KubeconfigConnector, prepareOnConnect } from './adapters/cluster-connector';
 import { defaultCredentials } from './adapters/eks-token';
@@ -25,7 +24,7 @@ const modules = {
   sns: onDemand(() => import('./adapters/sns')),
   ec2: onDemand(() => import('./adapters/ec2')),
   securityHub: onDemand(() => import('./adapters/securityhub')),
-  sts: onDemand(() => import('@aws-sdk/client-sts')),
+  identity: onDemand(() => import('./adapters/identity')),
 };
 
 /** EKS (one client per region), cluster access and IAM, acting with the given credentials. */
@@ -69,7 +68,7 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     : config.evidenceBucket
       ? new S3EvidenceStore(config.evidenceBucket, config.evidenceKmsKeyId)
       : undefined;
-  const sts = onDemand(async () => new (await modules.sts()).STSClient({ region: config.region ?? 'us-east-1', ...SDK_CLIENT_DEFAULTS }));
+  const sts = onDemand(async () => (await modules.identity()).stsClient(config.region ?? 'us-east-1'));
   const own: Adapters = {
     connector,
     // Reads shared by concurrent invocations for a moment; calls in flight bounded per API.
@@ -80,7 +79,7 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     ),
     sns: lazyPort(async () => new (await modules.sns()).SdkSns()),
     securityHub: lazyPort(async () => new (await modules.securityHub()).SdkSecurityHub()),
-    identity: lazyPort(async () => new (await import('./adapters/identity')).StsIdentity(await sts())),
+    identity: lazyPort(async () => new (await modules.identity()).StsIdentity(await sts())),
     ec2: lazyPort(async () => new (await modules.ec2()).SdkEc2()),
     evidence,
     slack,
