@@ -35,6 +35,10 @@ const buildOptions = {
   platform: 'node',
   format: 'esm',
   splitting: true,
+  // The ES module builds of the AWS SDK (dist-es) rather than CommonJS (dist-cjs): esbuild keeps
+  // only the commands and schemas a client's importer uses (the EC2 client: 560 KB, not 1 MB),
+  // and the SDK's own optional parts (SSO, other credential sources) become chunks of their own.
+  mainFields: ['module', 'main'],
   sourcemap: false,
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
   banner: { js: "import { createRequire as eksResponderCreateRequire } from 'node:module'; const require = eksResponderCreateRequire(import.meta.url);" },
