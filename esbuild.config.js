@@ -27,6 +27,21 @@ const chunksPerFunction = {
   },
 };
 
+/**
+ * whatwg-url (with its 260 KB Unicode table, tr46) is bundled for node-fetch, which the Kubernetes
+ * client uses, and node-fetch takes it only where Node has no URL class (`Url.URL ||
+ * whatwgUrl.URL`): on Node 22 it is dead weight that costs every cold start about 30 ms, while
+ * the Kubernetes client loads between the cluster lookup and the first Kubernetes request.
+ * Node's own URL stands in for it.
+ */
+const nodeUrlForWhatwgUrl = {
+  name: 'node-url-for-whatwg-url',
+  setup(build) {
+    build.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: 'whatwg-url', namespace: 'node-url' }));
+    build.onLoad({ filter: /.*/, namespace: 'node-url' }, () => ({ contents: 'export const URL = globalThis.URL;\nexport default { URL };\n', loader: 'js' }));
+  },
+};
+
 /** esbuild options, for serverless-esbuild (which adds entryPoints and outdir) and the bench. */
 const buildOptions = {
   bundle: true,
@@ -42,7 +57,7 @@ const buildOptions = {
   sourcemap: false,
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
   banner: { js: "import { createRequire as eksResponderCreateRequire } from 'node:module'; const require = eksResponderCreateRequire(import.meta.url);" },
-  plugins: [chunksPerFunction],
+  plugins: [chunksPerFunction, nodeUrlForWhatwgUrl],
 };
 
 /** serverless-esbuild's own options on top: `.mjs` output, and nothing excluded. */
