@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import: the bundle keeps only the parts of zod in use (`{ z }` keeps all of it).
+import * as z from 'zod';
 import { MODES, type IncidentReport, type Mode } from './model';
 import { respond, type PipelineDeps } from './pipeline';
 import { PLAYBOOK_NAMES, type PlaybookName } from './playbooks/registry';

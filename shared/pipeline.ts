@@ -142,6 +142,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   // pods and nodes, which is all the decision and most containment need; the complete targets
   // (owners, IAM roles) follow a round trip later, for the actions that need them and the report.
   const { actions, optedOut } = selectActions(verdict, deps.config);
+  // The AWS clients the actions and notifications call load while the targets are resolved.
+  deps.adapters.prepare?.([...actions, ...NOTIFICATION_ACTIONS].flatMap((action) => action.permissions.iam.map((permission) => permission.split(':')[0])));
   const need = correlationNeed(finding, actions);
   const correlated = await correlate(need);
   const { kube, failure, adapters } = correlated;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import: the bundle keeps only the parts of zod in use (`{ z }` keeps all of it).
+import * as z from 'zod';
 import type { QueuePort, ReceivedMessage } from './adapters/ports';
 import { BadInputError, describeError } from './errors';
 import { handleEvent } from './handle-event';

@@ -1,18 +1,18 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 /**
- * The SDK's default credential chain, loaded on first use as the SDK clients load it, rather
- * than with the function: a function that never signs a token never loads it.
+ * The SDK's default credential chain, set up on first use. Its module is part of every SDK
+ * client's, the EKS client's included, which loads with the function anyway.
  */
 export function defaultCredentials(): AwsCredentialIdentityProvider {
-  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  let chain: AwsCredentialIdentityProvider | undefined;
   return async () => {
-    chain ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider());
-    chain.catch(() => (chain = undefined));
-    return (await chain)();
+    chain ??= defaultProvider();
+    return chain();
   };
 }
 

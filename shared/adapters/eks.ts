@@ -12,12 +12,14 @@ import {
   UpdateClusterConfigCommand,
   type LogType,
 } from '@aws-sdk/client-eks';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ActionFailedError } from '../errors';
 import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
 import type { AccessEntry, ClusterSettings, EksPort, EndpointAccess, PodIdentityAssociation } from './ports';
 
-export function eksClients(): RegionalClients<EKSClient> {
-  return new RegionalClients((region) => new EKSClient({ region, ...SDK_CLIENT_DEFAULTS }));
+/** One EKS client per region, acting with the given credentials (a member account's role); the default chain when absent. */
+export function eksClients(credentials?: AwsCredentialIdentityProvider): RegionalClients<EKSClient> {
+  return new RegionalClients((region) => new EKSClient({ region, credentials, ...SDK_CLIENT_DEFAULTS }));
 }
 
 const isNotFound = (error: unknown): boolean => (error as Error)?.name === 'ResourceNotFoundException';

@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { SDK_CLIENT_DEFAULTS } from './aws';
 import type { EvidenceStore } from './ports';
 
 /**
@@ -9,11 +8,7 @@ import type { EvidenceStore } from './ports';
  * the bucket should have object lock (see README) so nothing written can be changed afterwards.
  */
 /** The S3 client module is large and only evidence uploads need it: loaded with the first one. */
-async function loadS3() {
-  const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
-  // The bucket may live in another region than the responder: follow S3's redirect.
-  return { client: new S3Client({ ...SDK_CLIENT_DEFAULTS, followRegionRedirects: true }), PutObjectCommand };
-}
+const loadS3 = async () => (await import('./s3')).s3Put();
 
 export class S3EvidenceStore implements EvidenceStore {
   readonly location: string;
@@ -28,9 +23,8 @@ export class S3EvidenceStore implements EvidenceStore {
 
   async put(key: string, body: string, contentType: string): Promise<string> {
     this.s3 ??= loadS3();
-    const { client, PutObjectCommand } = await this.s3;
-    await client.send(
-      new PutObjectCommand({
+    const put = await this.s3;
+    await put({
         Bucket: this.bucket,
         Key: key,
         Body: body,
@@ -40,8 +34,7 @@ export class S3EvidenceStore implements EvidenceStore {
         ServerSideEncryption: 'aws:kms',
         SSEKMSKeyId: this.kmsKeyId,
         ChecksumAlgorithm: 'SHA256',
-      }),
-    );
+    });
     return `${this.location}${key}`;
   }
 }

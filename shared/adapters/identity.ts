@@ -1,4 +1,5 @@
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SDK_CLIENT_DEFAULTS } from './aws';
 import type { IdentityPort } from './ports';
 
 /** The responder's own identity, asked once per process: its role never changes while it runs. */
@@ -15,4 +16,9 @@ export class StsIdentity implements IdentityPort {
     }
     return this.arn;
   }
+}
+
+/** An STS client in the region (STS answers in every region; the configured one avoids the legacy global endpoint). */
+export function stsClient(region: string): STSClient {
+  return new STSClient({ region, ...SDK_CLIENT_DEFAULTS });
 }

@@ -1,19 +1,32 @@
 import { afterPendingIo } from './event-loop';
 
 /**
- * A port whose implementation, and the SDK client module behind it, loads on its first call,
- * for ports whose every call is asynchronous and off the isolation path (Security Hub updates,
- * which go out with the notifications): a function that never makes such a call never loads the
- * module, and one that does loads it once the requests made alongside the call have gone out.
- * `known` gives the port's plain properties, needed before any load.
+ * Something loaded once, on first use: `load` runs once the requests already made have gone out
+ * (loading a module blocks the process), and concurrent callers share it. A failed load is not
+ * kept, so the next use tries again.
  */
-export function lazyPort<T extends object>(load: () => Promise<T>, known: Partial<T> = {}): T {
+export function onDemand<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined;
-  const port = () => {
-    loaded ??= afterPendingIo().then(load);
-    loaded.catch(() => (loaded = undefined));
+  return () => {
+    if (!loaded) {
+      const pending = afterPendingIo().then(load);
+      loaded = pending;
+      pending.catch(() => {
+        if (loaded === pending) loaded = undefined;
+      });
+    }
     return loaded;
   };
+}
+
+/**
+ * A port whose implementation, and the SDK client module behind it, loads on its first call (or
+ * when `load` is called ahead of it): a function that never makes such a call never loads the
+ * module. Every call of such a port must be asynchronous; `known` gives its plain properties,
+ * needed before any load.
+ */
+export function lazyPort<T extends object>(load: () => Promise<T>, known: Partial<T> = {}): T {
+  const port = onDemand(load);
   return new Proxy(known as T, {
     get(target, key) {
       if (key in target) return target[key as keyof T];

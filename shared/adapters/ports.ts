@@ -353,6 +353,12 @@ export interface Adapters {
    * responder acts in its own account only. Notifications stay with the responder's own.
    */
   forAccount?(account: string): Promise<Adapters>;
+  /**
+   * Says which AWS services (the prefixes of their IAM actions: iam, ec2, sns, ...) the incident
+   * is going to call, so their clients load ahead of the first call; absent for adapters that
+   * have nothing to load.
+   */
+  prepare?(services: string[]): void;
 }
 
 /** A message taken from a queue: hidden from other readers until deleted or released. */

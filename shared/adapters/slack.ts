@@ -48,9 +48,8 @@ export class SlackWebhook implements SlackPort {
 export function webhookUrlFromSecret(secretId: string): () => Promise<string> {
   let url: Promise<string> | undefined;
   return () => {
-    url ??= import('@aws-sdk/client-secrets-manager').then(async ({ GetSecretValueCommand, SecretsManagerClient }) => {
-      const result = await new SecretsManagerClient({ maxAttempts: 5 }).send(new GetSecretValueCommand({ SecretId: secretId }));
-      const value = result.SecretString?.trim();
+    url ??= import('./secrets').then(async ({ secretString }) => {
+      const value = (await secretString(secretId))?.trim();
       if (!value) throw new Error(`secret ${secretId} has no string value`);
       // Accept either the bare URL or a JSON secret {"url": "..."}.
       return value.startsWith('{') ? (JSON.parse(value) as { url: string }).url : value;

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
-import { z } from 'zod';
+// A namespace import: the bundle keeps only the parts of zod in use (`{ z }` keeps all of it).
+import * as z from 'zod';
 import { MODES, type Decision, type Mode, type SourceName } from '../model';
 
 /**

@@ -1,3 +1,4 @@
+import { lazyPort } from '../adapters/lazy-port';
 import type { ParameterPort } from '../adapters/ports';
 import { ConfigError, describeError } from '../errors';
 import { builtInPolicy } from './default-policy';
@@ -6,10 +7,9 @@ import type { ResponsePolicy } from './schema';
 
 export type PolicyProvider = () => Promise<ResponsePolicy>;
 
-/** The SSM client is loaded only when a policy parameter is configured, sparing every other cold start. */
+/** The SSM client is loaded only when the policy parameter is read, sparing every other cold start. */
 export function ssmParameters(): ParameterPort {
-  const { SdkParameters } = require('../adapters/ssm') as typeof import('../adapters/ssm');
-  return new SdkParameters();
+  return lazyPort(async () => new (await import('../adapters/ssm')).SdkParameters());
 }
 
 export interface PolicySource {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+// A namespace import: the bundle keeps only the parts of zod in use (`{ z }` keeps all of it).
+import * as z from 'zod';
 import type { Finding, WorkloadRef } from '../model';
 import { parseWith } from './parse';
 

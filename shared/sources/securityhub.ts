@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import: the bundle keeps only the parts of zod in use (`{ z }` keeps all of it).
+import * as z from 'zod';
 import { BadInputError } from '../errors';
 import type { Finding, KubernetesApiCall, WorkloadRef } from '../model';
 import { guardDutyIncidentKey } from './guardduty';

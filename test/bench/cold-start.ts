@@ -1,42 +1,31 @@
-// Module-init time of each bundle: `require` of the bundle in a fresh `node` process, as the
-// Lambda runtime does during INIT, timed inside that process. Median over many processes.
+// Module-init time of each bundle: `import()` of the handler module in a fresh `node` process,
+// as the Lambda runtime does during INIT for an ES module handler, timed inside that process.
+// Median over many processes.
 import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { HEAVY_MODULES, SNS_ONLY, type Bundle } from './bundles';
+import { modulesLoadedBy } from '../support/loaded-modules';
+import { SNS_ONLY, type Bundle } from './bundles';
 
 const run = promisify(execFile);
 
 const TIME_INIT = `
-const { performance } = require('node:perf_hooks');
+const { performance } = await import('node:perf_hooks');
 const started = performance.now();
-require(process.argv[1]);
+await import(process.argv[1]);
 process.stdout.write(String(performance.now() - started));
-`;
-
-// Runs the probe build (heavy modules external) with those modules stubbed, recording which
-// of them module init asks for. A stub answers anything, so init runs to its end.
-const PROBE_INIT = `
-const Module = require('node:module');
-const heavy = JSON.parse(process.argv[2]);
-const requested = new Set();
-const stub = new Proxy(function () {}, { get: (_, key) => (key === Symbol.toPrimitive ? () => '' : stub), apply: () => stub, construct: () => stub });
-const load = Module._load;
-Module._load = function (request, ...rest) {
-  const hit = heavy.find((name) => request === name || request.startsWith(name + '/'));
-  if (hit) { requested.add(hit); return stub; }
-  return load.call(this, request, ...rest);
-};
-try { require(process.argv[1]); } catch {}
-process.stdout.write(JSON.stringify([...requested]));
 `;
 
 export interface ColdStart {
   name: string;
+  /** Handler and every chunk. */
   bytes: number;
+  /** Handler and the chunks module init loads. */
+  initBytes: number;
   medianInitMs: number;
   /** Median init time over the SNS-only bundle's. */
   ratio: number;
-  /** Heavy modules required during module init (loaded before the handler runs). */
+  /** Heavy modules whose code module init loads (before the handler runs). */
   loadedAtInit: string[];
   /** Heavy modules in the bundle at all (loaded later, on demand, when not at init). */
   bundled: string[];
@@ -51,13 +40,16 @@ const median = (values: number[]): number => {
 const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
 
 async function initTime(bundle: Bundle): Promise<number> {
-  const { stdout } = await run(process.execPath, ['-e', TIME_INIT, bundle.path], { env: quietEnv });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', TIME_INIT, pathToFileURL(bundle.path).href], { env: quietEnv });
   return Number(stdout);
 }
 
+/** The heavy modules in the files module init really loads (module loader hooks, another process). */
 async function heavyLoadedAtInit(bundle: Bundle): Promise<string[]> {
-  const { stdout } = await run(process.execPath, ['-e', PROBE_INIT, bundle.probePath, JSON.stringify(HEAVY_MODULES)], { env: quietEnv });
-  return JSON.parse(stdout) as string[];
+  const files = await modulesLoadedBy(bundle.path, quietEnv);
+  const unknown = files.filter((file) => !(file in bundle.heavyByFile));
+  if (unknown.length) throw new Error(`${bundle.name}: init loaded files outside the bundle: ${unknown.join(', ')}`);
+  return [...new Set(files.flatMap((file) => bundle.heavyByFile[file]))];
 }
 
 /** One process at a time, bundles interleaved, so background noise spreads over all of them alike. */
@@ -73,6 +65,7 @@ export async function measureColdStarts(bundles: Bundle[], runs: number): Promis
     results.push({
       name: bundle.name,
       bytes: bundle.bytes,
+      initBytes: bundle.initBytes,
       medianInitMs,
       ratio: medianInitMs / reference,
       loadedAtInit: await heavyLoadedAtInit(bundle),

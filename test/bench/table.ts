@@ -63,11 +63,11 @@ function playbookTable(results: PlaybookFigures[]): string {
 }
 
 function coldStartTable(results: ColdStart[], runs: number): string {
-  const rows = [[`bundle (median of ${runs} fresh node processes)`, 'size', 'init ms', 'ratio', 'heavy modules loaded at init']];
+  const rows = [[`bundle (median of ${runs} fresh node processes)`, 'at init', 'in all', 'init ms', 'ratio', 'heavy modules loaded at init']];
   for (const result of results) {
     const later = result.bundled.filter((module) => !result.loadedAtInit.includes(module));
     const loaded = [result.loadedAtInit.map(short).join(', ') || 'none', later.length ? `(on demand: ${later.map(short).join(', ')})` : ''].join(' ').trim();
-    rows.push([result.name, kb(result.bytes), result.medianInitMs.toFixed(0), result.ratio.toFixed(2), loaded]);
+    rows.push([result.name, kb(result.initBytes), kb(result.bytes), result.medianInitMs.toFixed(0), result.ratio.toFixed(2), loaded]);
   }
   return [columns(rows), '  target: guardduty ratio <= 2.0; functions that never touch Kubernetes do not load client-node'].join('\n');
 }
@@ -100,7 +100,7 @@ export function renderTable(figures: BenchFigures, options: { coldRuns: number; 
       ...(options.timeline ? ['', 'Timelines', timelines(quarantine)] : []),
     ],
     playbooks && [playbookTable(playbooks)],
-    coldStart && ['Cold start (module init: require of the packaged bundle)', coldStartTable(coldStart, options.coldRuns)],
+    coldStart && ['Cold start (module init: import() of the packaged handler module; sizes: handler + chunks loaded at init, and in all)', coldStartTable(coldStart, options.coldRuns)],
     burst && [`Burst: ${burst.findings} findings about ${burst.pods} pods on ${burst.nodes} nodes, at once, one warm guardduty handler`, burstTable(burst)],
   ];
   return sections

@@ -1,14 +1,15 @@
 // A Lambda execution environment for the benchmark: a fresh process that loads one packaged
-// handler bundle (argv[2]) and invokes it on the events the parent sends, reporting outcomes,
+// handler module (argv[2]) and invokes it on the events the parent sends, reporting outcomes,
 // wall time and memory. Run through `fork` from handler-process.ts.
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import type { InvokeReply, InvokeRequest, InvocationOutcome } from './handler-process';
 
 type Report = { incidentId: string; decision: string; actions: { action: string; target: string; status: string; detail: string }[] };
 /** The guardduty function answers one report, the manual-playbook function a list. */
 type Handler = (event: unknown) => Promise<Report | Report[]>;
 
-const { handler } = require(process.argv[2]) as { handler: Handler };
+let handler: Handler;
 
 async function invoke(event: unknown): Promise<InvocationOutcome> {
   try {
@@ -38,4 +39,11 @@ process.on('message', (request: InvokeRequest) => {
   })();
 });
 
-process.send?.({ ready: true });
+// The handler is an ES module, loaded as the Lambda runtime loads it during INIT.
+void import(pathToFileURL(process.argv[2]).href).then((module: { handler: Handler }) => {
+  handler = module.handler;
+  process.send?.({ ready: true });
+}, (error: Error) => {
+  process.stderr.write(`handler module did not load: ${error.message}\n`);
+  process.exit(1);
+});

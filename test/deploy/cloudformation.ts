@@ -33,12 +33,22 @@ const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '
  * The template for the given `--param` values. Without params, `EKS_RESPONDER_TEMPLATE` reuses a
  * template `npm run package` already wrote with the default stage, region and params
  * (.serverless/cloudformation-template-update-stack.json). Otherwise the service is packaged from
- * a temporary copy: osls always empties the service's own `.serverless` first, even with
- * `--package DIR`, so packaging in place would wipe the artifacts of an earlier `npm run package`.
+ * a temporary copy (withPackagedService).
  */
 export async function loadTemplate(params: Record<string, string> = {}): Promise<Template> {
   const prebuilt = process.env.EKS_RESPONDER_TEMPLATE;
   if (Object.keys(params).length === 0 && prebuilt && existsSync(prebuilt)) return JSON.parse(readFileSync(prebuilt, 'utf8'));
+  return withPackagedService(params, (artifacts) => JSON.parse(readFileSync(join(artifacts, TEMPLATE_FILE), 'utf8')));
+}
+
+/**
+ * Packages the service with the given `--param` values and hands `use` the directory holding
+ * what `npm run package` would write to .serverless (template, function zips); it is removed
+ * afterwards. Packaged from a temporary copy: osls always empties the service's own
+ * `.serverless` first, even with `--package DIR`, so packaging in place would wipe the artifacts
+ * of an earlier `npm run package`.
+ */
+export async function withPackagedService<T>(params: Record<string, string>, use: (artifacts: string) => T | Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'eks-responder-package-'));
   cpSync(ROOT, dir, { recursive: true, filter: (source) => dirname(source) !== ROOT || !NOT_COPIED.has(basename(source)) });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -47,11 +57,13 @@ export async function loadTemplate(params: Record<string, string> = {}): Promise
   Object.assign(env, { CI: 'true', AWS_CONFIG_FILE: join(dir, 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials') });
   const args = ['--no', 'serverless', 'package', ...Object.entries(params).map(([key, value]) => `--param=${key}=${value}`)];
   try {
-    await promisify(execFile)('npx', args, { cwd: dir, env, timeout: 110_000 });
-    return JSON.parse(readFileSync(join(dir, '.serverless', TEMPLATE_FILE), 'utf8'));
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`serverless package failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+    try {
+      await promisify(execFile)('npx', args, { cwd: dir, env, timeout: 110_000 });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`serverless package failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+    }
+    return await use(join(dir, '.serverless'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
