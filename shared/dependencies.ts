@@ -27,13 +27,17 @@ const modules = {
   identity: onDemand(() => import('./adapters/identity')),
 };
 
-/** EKS (one client per region), cluster access and IAM, acting with the given credentials. */
-function accountAdapters(credentials: AwsCredentialIdentityProvider, kubeconfig?: ClusterConnector): Pick<Adapters, 'connector' | 'eks' | 'iam'> {
+/**
+ * EKS (one client per region), cluster access, IAM and EC2 (the nodes' instances live in the
+ * member account too), acting with the given credentials.
+ */
+function accountAdapters(credentials: AwsCredentialIdentityProvider, kubeconfig?: ClusterConnector): Pick<Adapters, 'connector' | 'eks' | 'iam' | 'ec2'> {
   const eks = eksClients(credentials);
   return {
     connector: kubeconfig ?? new EksClusterConnector((region) => eks.get(region), credentials),
     eks: new SdkEks(eks),
     iam: lazyPort(async () => (await modules.iam()).sdkIam(credentials)),
+    ec2: shareEc2Reads(lazyPort(async () => (await modules.ec2()).sdkEc2(credentials))),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   EC2Client,
   ModifyInstanceAttributeCommand,
 } from '@aws-sdk/client-ec2';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
 import type { Ec2Instance, Ec2Port, TerminationSettings } from './ports';
 
@@ -76,4 +77,9 @@ export class SdkEc2 implements Ec2Port {
     );
     return result.SnapshotId ?? '';
   }
+}
+
+/** EC2 in any region, acting with the given credentials (a member account's) or the function's own. */
+export function sdkEc2(credentials?: AwsCredentialIdentityProvider): SdkEc2 {
+  return new SdkEc2(new RegionalClients((region) => new EC2Client({ region, credentials, ...SDK_CLIENT_DEFAULTS })));
 }

@@ -10,5 +10,7 @@ export interface ActionRelease<TTarget = unknown> {
   action: string;
   /** What a release removes, for a plan. */
   describe(incidentId: string): string;
+  /** The AWS calls the release makes, for the manual function's role (test/deploy/expected-grants.ts). */
+  permissions: { iam: string[] };
   release(context: ActionContext, target: TTarget): Promise<ApplyResult>;
 }

@@ -5,6 +5,7 @@
 // The template tests compare every packaged role with it exactly.
 import type { CorrelationNeed } from '../../shared/playbooks/action';
 import { updateSecurityHubFinding } from '../../shared/playbooks/actions/update-securityhub-finding';
+import { RELEASES } from '../../shared/playbooks/releases';
 import { NOTIFICATION_ACTIONS, PLAYBOOK_NAMES, containmentActionsOf, type PlaybookName } from '../../shared/playbooks/registry';
 import type { ResponderConfig } from '../../shared/config';
 import { REMEDIATION_FOR } from '../../shared/policy/control-plane-policy';
@@ -70,7 +71,13 @@ export function expectedActions(name: FunctionName, optIns: OptIns = NO_OPT_INS)
   const scope = FUNCTION_SCOPES[name];
   const notifications = NOTIFICATION_ACTIONS.filter((action) => action !== updateSecurityHubFinding || scope.securityHub !== 'none');
   const actions = [...new Set(scope.playbooks.flatMap((playbook) => actionsOf(playbook, optIns))), ...notifications];
-  return new Set([...actions.flatMap((action) => action.permissions.iam), ...[...correlationNeeds(name, optIns)].flatMap((need) => CORRELATION_CALLS[need])]);
+  // A release also undoes the defense-in-depth and evidence actions (shared/playbooks/releases.ts).
+  const releases = scope.playbooks.includes('release') ? Object.values(RELEASES) : [];
+  return new Set([
+    ...actions.flatMap((action) => action.permissions.iam),
+    ...releases.flatMap((release) => release.permissions.iam),
+    ...[...correlationNeeds(name, optIns)].flatMap((need) => CORRELATION_CALLS[need]),
+  ]);
 }
 
 /**
@@ -141,6 +148,8 @@ function resourcesOf(action: string, name: FunctionName, { clusters, workloadRol
     'ec2:DescribeInstanceAttribute': ['*'],
     'ec2:DescribeSnapshots': ['*'],
     'ec2:ModifyInstanceAttribute': [ec2('instance/*')],
+    // Only the responder's own tags (aws:TagKeys condition).
+    'ec2:DeleteTags': [ec2('instance/*')],
     // Snapshots only while CreateSnapshot creates them (ec2:CreateAction condition).
     'ec2:CreateTags': [ec2('instance/*'), ...(expectedActions(name, optIns).has('ec2:CreateSnapshot') ? [ec2('snapshot/*')] : [])],
     'ec2:CreateSnapshot': [ec2('snapshot/*'), ec2('volume/*')],

@@ -1,8 +1,9 @@
 // Checks deploy/member-role.yml against the responder's packaged template (with the member role
 // configured): it trusts exactly the responder's function roles with the external id, and grants
-// the same EKS and IAM actions the function roles hold, with the same self-protection.
+// the same EKS, IAM and EC2 actions the function roles hold, with the same self-protection.
 import { join } from 'node:path';
 import { ACCOUNT, FUNCTION_NAMES, ROOT, asList, grantsOf, loadYamlTemplate, resolve, roleArnIn, roleOf, statementsOf, wildcardViolations, type Json, type Template } from './cloudformation';
+import { expectedActions } from './expected-grants';
 import { MEMBER_ACCOUNT, OPTION_PARAMS } from './template-options';
 
 export function describeMemberRole(responderTemplate: () => Template): void {
@@ -38,13 +39,23 @@ export function describeMemberRole(responderTemplate: () => Template): void {
     ]);
   });
 
-  it('grants the EKS and IAM actions the function roles hold, on this account only, and nothing else', () => {
-    const responderActions = new Set(FUNCTION_NAMES.flatMap((name) => [...grantsOf(responder, roleOf(responder, name)).keys()]).filter((action) => /^(eks|iam):/.test(action)));
+  it('grants the EKS, IAM and EC2 actions the function roles hold, on this account only, and nothing else', () => {
+    // EC2: the playbooks' calls on the nodes' instances, not the functions' own VPC networking (ENIs), which stays at home.
+    const playbookCalls = new Set(FUNCTION_NAMES.flatMap((name) => [...expectedActions(name)]));
+    const responderActions = new Set(
+      FUNCTION_NAMES.flatMap((name) => [...grantsOf(responder, roleOf(responder, name)).keys()]).filter((action) => /^(eks|iam):/.test(action) || (action.startsWith('ec2:') && playbookCalls.has(action))),
+    );
     const memberGrants = grantsOf(member, 'MemberRole');
     expect([...memberGrants.keys()].sort()).toEqual([...responderActions].sort());
     for (const [action, resources] of memberGrants) {
-      for (const resource of resources) expect({ action, resource }).toEqual({ action, resource: expect.stringMatching(new RegExp(`^arn:aws:(eks:\\*|iam:):${ACCOUNT}:`)) });
+      // EC2 Describe calls take no resource; everything else is this account's, in any region.
+      const scoped = action.startsWith('ec2:Describe') ? /^\*$/ : new RegExp(`^arn:aws:(eks:\\*|iam:|ec2:\\*):${ACCOUNT}:`);
+      for (const resource of resources) expect({ action, resource }).toEqual({ action, resource: expect.stringMatching(scoped) });
     }
+    const condition = (sid: string) => statementsOf(member, 'MemberRole').find(({ statement }) => statement.Sid === sid)?.statement.Condition;
+    const releasing = statementsOf(responder, roleOf(responder, 'manualPlaybook')).find(({ statement }) => asList(statement.Action ?? []).includes('ec2:DeleteTags'));
+    expect(condition('RemoveInstanceProtectionTags')).toEqual(releasing?.statement.Condition);
+    expect(condition('TagNewSnapshots')).toEqual({ StringEquals: { 'ec2:CreateAction': 'CreateSnapshot' } });
     expect(memberGrants.get('iam:PutRolePolicy')).toEqual([`arn:aws:iam::${ACCOUNT}:role/workloads/*`]);
     expect(wildcardViolations(member)).toEqual([]);
   });

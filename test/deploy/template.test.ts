@@ -4,6 +4,7 @@
 // with every option set, checked by template-options.ts and member-role.ts, and with the evidence
 // bucket created by the stack, checked by template-evidence.ts.
 import { loadConfig } from '../../shared/config';
+import { BEFORE_SHUTDOWN_BEHAVIOR_TAG, BEFORE_TERMINATION_PROTECTION_TAG, INCIDENT_TAG } from '../../shared/markers';
 import {
   ACCOUNT,
   FUNCTION_NAMES,
@@ -139,6 +140,13 @@ describe('packaged CloudFormation template', () => {
     expect([...others].filter((action) => !expectedActions('manualPlaybook').has(action))).toEqual([]);
     expect(grantsOf(t, roleOf('guardduty')).get('securityhub:BatchUpdateFindings')).toEqual([`arn:aws:securityhub:${REGION}:${ACCOUNT}:hub/default`]);
     expect(grantsOf(t, roleOf('securityhub')).get('securityhub:BatchUpdateFindings')).toEqual([`arn:aws:securityhub:*:${ACCOUNT}:hub/default`]);
+  });
+
+  it("lets only the manual function remove instance tags, and only protect-instance's own", () => {
+    const removing = (name: FunctionName) => statementsOf(t, roleOf(name)).filter(({ statement }) => asList(statement.Action ?? []).includes('ec2:DeleteTags'));
+    expect(FUNCTION_NAMES.filter((name) => removing(name).length > 0)).toEqual(['manualPlaybook']);
+    const [{ statement }] = removing('manualPlaybook');
+    expect(statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': [INCIDENT_TAG, BEFORE_TERMINATION_PROTECTION_TAG, BEFORE_SHUTDOWN_BEHAVIOR_TAG] } });
   });
 
   it('grants the evidence bucket and its key only through a policy that exists with a bucket, and creates none', () => {

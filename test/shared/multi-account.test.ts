@@ -60,8 +60,11 @@ describe('multi-account response', () => {
     const [issued] = aws.issuedCredentials();
     expect(issued.roleArn).toBe(MEMBER_ROLE_ARN);
     // Everything that acts in the member account uses the assumed credentials ...
-    const memberCalls = aws.calls.filter((call) => call.service === 'eks' || call.service === 'iam');
-    expect(memberCalls.map((call) => call.operation)).toEqual(expect.arrayContaining(['DescribeCluster', 'ListPodIdentityAssociations', 'GetRolePolicy', 'PutRolePolicy']));
+    // (the node's instance lives in the member account: protect-instance describes and changes it there).
+    const memberCalls = aws.calls.filter((call) => call.service === 'eks' || call.service === 'iam' || call.service === 'ec2');
+    expect(memberCalls.map((call) => call.operation)).toEqual(
+      expect.arrayContaining(['DescribeCluster', 'ListPodIdentityAssociations', 'GetRolePolicy', 'PutRolePolicy', 'DescribeInstances', 'ModifyInstanceAttribute', 'CreateTags']),
+    );
     expect(new Set(memberCalls.map((call) => call.accessKeyId))).toEqual(new Set([issued.accessKeyId]));
     expect(new Set(kube.requests.map((request) => tokenAccessKey(request.bearerToken)))).toEqual(new Set([issued.accessKeyId]));
     // ... while the responder's own calls (who am I, notifications) keep its own.

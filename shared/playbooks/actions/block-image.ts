@@ -135,6 +135,7 @@ export const blockImage: Action<ImageTarget, BlockChange> = {
 /** Deletes the incident's policy or constraint; the shared Gatekeeper template stays for other incidents. */
 export const blockImageRelease: ActionRelease<ImageTarget> = {
   action: blockImage.name,
+  permissions: { iam: [] },
   describe: (incidentId) => `delete ClusterPolicy or ${CONSTRAINT_KIND} ${blockImagePolicyName(incidentId)} (the shared ConstraintTemplate stays)`,
   async release(context: ActionContext) {
     const kube = requireKube(context);

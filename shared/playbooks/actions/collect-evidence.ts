@@ -200,6 +200,7 @@ export const collectEvidence: Action<PodTarget, { prefix: string }> = {
 /** The bundle is evidence and stays; a release only removes the pod's pointer to it. */
 export const collectEvidenceRelease: ActionRelease<PodTarget> = {
   action: collectEvidence.name,
+  permissions: { iam: [] },
   describe: (incidentId) => `keep the evidence bundles of incident ${incidentId}; remove the ${EVIDENCE_ANNOTATION} annotation from its pods`,
   async release(context, target) {
     const kube = requireKube(context);

@@ -88,6 +88,7 @@ export function layeredPolicyAction(policy: LayeredPolicy): Action<NamespaceTarg
 export function layeredPolicyRelease(policy: LayeredPolicy): ActionRelease<NamespaceTarget> {
   return {
     action: policy.name,
+    permissions: { iam: [] },
     describe: (incidentId) => `delete the ${policy.apiName} policy created for incident ${incidentId} in each affected namespace`,
     async release(context, target) {
       const found = await locate(policy, context, target);

@@ -102,6 +102,7 @@ export const protectFromDisruption: Action<DisruptionTarget, DisruptionChange> =
 /** Removes the annotations this incident added (not those there before, nor those another incident still claims). */
 export const protectFromDisruptionRelease: ActionRelease<DisruptionTarget> = {
   action: protectFromDisruption.name,
+  permissions: { iam: [] },
   describe: (incidentId) => `remove the disruption annotations incident ${incidentId} added (listed in ${DISRUPTION_PROTECTION_ANNOTATION})`,
   async release(context, target) {
     const annotations = await annotationsOf(context, target);

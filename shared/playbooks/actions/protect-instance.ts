@@ -79,6 +79,7 @@ export const protectInstance: Action<NodeTarget, InstanceChange> = {
 /** Restores the settings recorded in the `before-` tags and removes the responder's tags, when this incident set them. */
 export const protectInstanceRelease: ActionRelease<NodeTarget> = {
   action: protectInstance.name,
+  permissions: { iam: ['ec2:DescribeInstances', 'ec2:ModifyInstanceAttribute', 'ec2:DeleteTags'] },
   describe: (incidentId) => `restore termination protection and shutdown behaviour from the ${BEFORE_TERMINATION_PROTECTION_TAG} / ${BEFORE_SHUTDOWN_BEHAVIOR_TAG} tags of instances tagged ${INCIDENT_TAG}=${incidentId}, then remove those tags`,
   async release(context, target) {
     const found = await instanceBehind(context, target);

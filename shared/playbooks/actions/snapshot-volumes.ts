@@ -64,6 +64,7 @@ export const snapshotVolumes: Action<NodeTarget, SnapshotChange> = {
 /** Snapshots are evidence: a release keeps them. */
 export const snapshotVolumesRelease: ActionRelease<NodeTarget> = {
   action: snapshotVolumes.name,
+  permissions: { iam: [] },
   describe: (incidentId) => `keep the snapshots tagged ${INCIDENT_TAG}=${incidentId}: they are evidence, deleted by hand when the case is closed`,
   release: async () => ({ status: 'skipped', detail: 'snapshots are evidence and are kept' }),
 };
