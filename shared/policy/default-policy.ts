@@ -1,10 +1,9 @@
 import type { Decision, Finding, Mode, Targets } from '../model';
 import { playbookNamed, type PlaybookName } from '../playbooks/registry';
 import { decideControlPlane, type ControlPlaneSettings } from './control-plane-policy';
-import { DEFAULT_POLICY_YAML } from './default-policy-text';
+import { DEFAULT_POLICY_DATA } from './default-policy-text';
 import { evaluatePolicy, factsOf, type PolicyFacts, type TraceEntry } from './evaluate';
-import { parsePolicy } from './load';
-import type { ResponsePolicy } from './schema';
+import { policySchema, type ResponsePolicy } from './schema';
 
 export interface Verdict {
   decision: Decision;
@@ -25,9 +24,12 @@ export const DEFAULT_SETTINGS: PolicySettings = { controlPlaneRemediation: [], a
 
 let builtIn: ResponsePolicy | undefined;
 
-/** The policy shipped in `default-policy.yaml` (embedded at build time), parsed once. */
+/**
+ * The policy shipped in `default-policy.yaml`, embedded parsed at build time and validated once
+ * here; test/shared/policy/default-policy.test.ts checks it equals the file loaded with every check.
+ */
 export function builtInPolicy(): ResponsePolicy {
-  builtIn ??= parsePolicy(DEFAULT_POLICY_YAML, 'built-in policy');
+  builtIn ??= policySchema.parse(DEFAULT_POLICY_DATA);
   return builtIn;
 }
 

@@ -2,7 +2,6 @@ import { lazyPort } from '../adapters/lazy-port';
 import type { ParameterPort } from '../adapters/ports';
 import { ConfigError, describeError } from '../errors';
 import { builtInPolicy } from './default-policy';
-import { loadPolicyFile, parsePolicy } from './load';
 import type { ResponsePolicy } from './schema';
 
 export type PolicyProvider = () => Promise<ResponsePolicy>;
@@ -27,7 +26,8 @@ export interface PolicySource {
 export function policyProvider(source: PolicySource, parameters: () => ParameterPort): PolicyProvider {
   let loaded: Promise<ResponsePolicy> | undefined;
   const load = async (): Promise<ResponsePolicy> => {
-    if (source.file) return loadPolicyFile(source.file);
+    // The YAML parser loads only for a policy that is not the built-in one.
+    if (source.file) return (await import('./load')).loadPolicyFile(source.file);
     if (source.ssmParameter) {
       const name = source.ssmParameter;
       let text: string | undefined;
@@ -37,7 +37,7 @@ export function policyProvider(source: PolicySource, parameters: () => Parameter
         throw new ConfigError(`cannot read POLICY_SSM_PARAMETER ${name}: ${describeError(error)}`, { cause: error });
       }
       if (text === undefined) throw new ConfigError(`POLICY_SSM_PARAMETER ${name}: parameter not found`);
-      return parsePolicy(text, `ssm:${name}`);
+      return (await import('./load')).parsePolicy(text, `ssm:${name}`);
     }
     return builtInPolicy();
   };
