@@ -2,6 +2,7 @@
  * Ports backed by the DynamoDB tables (INCIDENT_TABLE, IDEMPOTENCY_TABLE): per-target claims,
  * delivery deduplication, circuit-breaker counters and the incident log. Re-exported by `ports.ts`.
  */
+import type { IncidentReport } from '../model';
 
 /** One containment of one target in one incident: `isolate-pod` of `pod web/api-1` in `inc-…`. */
 export interface TargetKey {
@@ -111,22 +112,8 @@ export interface IncidentLogPort {
   list(filter: { cluster?: string; since?: Date }): Promise<IncidentSummary[]>;
 }
 
-/** The fields of an incident report the log keeps (structurally the model's IncidentReport). */
-export interface IncidentReportLike {
-  incidentId: string;
-  incidentKey: string;
-  source: string;
-  findingId: string;
-  findingType: string;
-  title: string;
-  severity: number;
-  cluster: string | null;
-  account: string;
-  region: string;
-  mode: string;
-  decision: string;
-  reason: string;
-  policyRule?: string;
-  urgent?: string;
-  actions: { action: string; target: string; status: string; detail: string; before?: unknown; durationMs?: number }[];
-}
+/** The fields of an incident report the log keeps. */
+export type IncidentReportLike = Pick<
+  IncidentReport,
+  'incidentId' | 'incidentKey' | 'source' | 'findingId' | 'findingType' | 'title' | 'severity' | 'cluster' | 'account' | 'region' | 'mode' | 'decision' | 'reason' | 'policyRule' | 'urgent' | 'actions'
+>;
