@@ -4,6 +4,9 @@ import type { ActionContext } from '../action';
 
 const COMPUTE_TYPE_LABEL = 'eks.amazonaws.com/compute-type';
 
+/** How the actions on a node's instance name their target: the node, and its instance when known. */
+export const describeNodeInstance = (node: NodeTarget): string => `node ${node.name}${node.instanceId ? ` (${node.instanceId})` : ''}`;
+
 /** The EC2 instance behind a node, or why there is none to act on. */
 export async function instanceBehind(context: ActionContext, node: NodeTarget): Promise<{ instance: Ec2Instance } | { skip: string }> {
   if (!node.instanceId) {

@@ -3,7 +3,7 @@ import { BEFORE_SHUTDOWN_BEHAVIOR_TAG, BEFORE_TERMINATION_PROTECTION_TAG, INCIDE
 import type { NodeTarget } from '../../model';
 import type { Action } from '../action';
 import type { ActionRelease } from '../action-release';
-import { instanceBehind } from './node-instance';
+import { describeNodeInstance, instanceBehind } from './node-instance';
 
 interface InstanceChange {
   instanceId: string;
@@ -26,7 +26,7 @@ export const protectInstance: Action<NodeTarget, InstanceChange> = {
   permissions: { kubernetes: [{ group: '', resource: 'nodes', verbs: ['get'] }], iam: ['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags'] },
   noTargetReason: 'no node to protect',
   targetsOf: (context) => context.targets.nodes,
-  describe: (target) => `node ${target.name}${target.instanceId ? ` (${target.instanceId})` : ''}`,
+  describe: describeNodeInstance,
   protectedReason: (target) => target.protectedReason,
 
   async plan(context, target) {

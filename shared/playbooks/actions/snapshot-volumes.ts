@@ -2,7 +2,7 @@ import { INCIDENT_TAG } from '../../markers';
 import type { NodeTarget } from '../../model';
 import type { Action } from '../action';
 import type { ActionRelease } from '../action-release';
-import { instanceBehind } from './node-instance';
+import { describeNodeInstance, instanceBehind } from './node-instance';
 
 interface SnapshotChange {
   instanceId: string;
@@ -23,7 +23,7 @@ export const snapshotVolumes: Action<NodeTarget, SnapshotChange> = {
   permissions: { kubernetes: [{ group: '', resource: 'nodes', verbs: ['get'] }], iam: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'] },
   noTargetReason: 'no node whose volumes to snapshot',
   targetsOf: (context) => context.targets.nodes,
-  describe: (target) => `node ${target.name}${target.instanceId ? ` (${target.instanceId})` : ''}`,
+  describe: describeNodeInstance,
   protectedReason: (target) => target.protectedReason,
 
   async plan(context, target) {
