@@ -36,6 +36,7 @@ import {
   type SecurityHubFindingState,
 } from './fake-aws/state';
 import type { SqsMessageAttribute } from './fake-aws/sqs';
+import { roundTrip } from './latency';
 
 export type { CallKind, ServiceName } from './fake-aws/protocol';
 export type { SqsMessageAttribute } from './fake-aws/sqs';
@@ -127,7 +128,6 @@ interface FailureRule {
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class FakeAws {
   readonly url: string;
@@ -401,6 +401,7 @@ export class FakeAws {
 
   private async respond(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const startedAt = now();
+    const trip = roundTrip(this.latencyMs);
     const requestId = newRequestId();
     const request = parseRequest(req.method ?? 'GET', req.url ?? '/', req.headers, body);
     let call: ResolvedCall;
@@ -411,20 +412,21 @@ export class FakeAws {
       return this.reply(res, renderError(call, internalFailure(err), requestId), this.record(call, startedAt), 'InternalFailure');
     }
     const record = this.record(call, startedAt);
-    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    await trip.there();
+    const { reply, errorCode } = this.serve(call, requestId);
+    await trip.back();
+    this.reply(res, reply, record, errorCode);
+  }
 
+  private serve(call: ResolvedCall, requestId: string): { reply: ReturnType<typeof renderSuccess>; errorCode?: string } {
+    const failed = (error: AwsError) => ({ reply: renderError(call, error, requestId), errorCode: error.code });
     const injected = this.takeFailure(call);
-    if (injected) return this.reply(res, renderError(call, injected, requestId), record, injected.code);
-    if (!call.run) {
-      const error = unknownOperation(call);
-      return this.reply(res, renderError(call, error, requestId), record, error.code);
-    }
+    if (injected) return failed(injected);
+    if (!call.run) return failed(unknownOperation(call));
     try {
-      const payload = call.run();
-      this.reply(res, renderSuccess(call, payload, requestId), record);
+      return { reply: renderSuccess(call, call.run(), requestId) };
     } catch (err) {
-      const error = err instanceof AwsError ? err : internalFailure(err);
-      this.reply(res, renderError(call, error, requestId), record, error.code);
+      return failed(err instanceof AwsError ? err : internalFailure(err));
     }
   }
 

@@ -8,6 +8,7 @@ import { ResourceRegistry } from './kube-api-server/resources';
 import type { ResourceDefinition, ResourceRef } from './kube-api-server/resources';
 import { ApiError, injectedFailure, pathNotFound } from './kube-api-server/status';
 import { ObjectStore } from './kube-api-server/store';
+import { roundTrip } from './latency';
 import type { KubeObject, Reply } from './kube-api-server/store';
 
 export type { ResourceDefinition, ResourceRef } from './kube-api-server/resources';
@@ -87,7 +88,6 @@ interface Target {
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -224,6 +224,7 @@ export class KubeApiServer {
     const bearerToken = req.headers.authorization?.replace(/^Bearer /, '');
     const record: RecordedRequest = { method, ...where, contentType, status: 0, startedAt, endedAt: 0, query, ...(bearerToken ? { bearerToken } : {}) };
     this.requests.push(record);
+    const trip = roundTrip(this.latencyMs);
     let reply: Reply;
     try {
       const raw = await readBody(req);
@@ -236,7 +237,7 @@ export class KubeApiServer {
         }
         record.body = body;
       }
-      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      await trip.there();
       if (this.options.token !== undefined && req.headers.authorization !== `Bearer ${this.options.token}`) {
         throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       }
@@ -247,6 +248,7 @@ export class KubeApiServer {
       const error = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `Internal error occurred: ${String(err)}`);
       reply = { status: error.code, body: error.toStatus(), headers: error.headers };
     }
+    await trip.back();
     record.status = reply.status;
     record.endedAt = Date.now();
     const payload = reply.text ? String(reply.body) : JSON.stringify(reply.body);
