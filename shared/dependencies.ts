@@ -6,7 +6,7 @@ import type { Adapters, ClusterConnector } from './adapters/ports';
 import { Limiter } from './adapters/limiter';
 import { shareEc2Reads, shareEksReads, shareIamReads } from './adapters/shared-aws-reads';
 import { DirectoryEvidenceStore, S3EvidenceStore } from './adapters/evidence-store';
-import { lazyPort, onDemand } from './adapters/lazy-port';
+import { lazyPort, onDemand, preparePort } from './adapters/lazy-port';
 import { Preloader } from './adapters/preload';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
 import type { ResponderConfig } from './config';
@@ -59,7 +59,19 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
       ? new SlackWebhook(webhookUrlFromSecret(config.slackWebhookSecretId))
       : undefined;
   const tables = tableAdapters(config);
-  const preloader = new Preloader({ iam: modules.iam, ec2: modules.ec2, sns: modules.sns, securityhub: modules.securityHub, dynamodb: tables.load });
+  const ports = {
+    iam: lazyPort(async () => new (await modules.iam()).SdkIam()),
+    ec2: lazyPort(async () => new (await modules.ec2()).SdkEc2()),
+    sns: lazyPort(async () => new (await modules.sns()).SdkSns()),
+    securityHub: lazyPort(async () => new (await modules.securityHub()).SdkSecurityHub()),
+  };
+  const preloader = new Preloader({
+    iam: () => preparePort(ports.iam),
+    ec2: () => preparePort(ports.ec2),
+    sns: () => preparePort(ports.sns),
+    securityhub: () => preparePort(ports.securityHub),
+    dynamodb: tables.load,
+  });
   // Every incident that reaches a cluster is claimed or recorded in the tables, when there are any.
   preloader.want(['dynamodb']);
   const connector = prepareOnConnect(clusters, () => {
@@ -77,14 +89,11 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     connector,
     // Reads shared by concurrent invocations for a moment; calls in flight bounded per API.
     eks: shareEksReads(new SdkEks(eks), { limiter: new Limiter(config.maxConcurrentCalls) }),
-    iam: shareIamReads(
-      lazyPort(async () => new (await modules.iam()).SdkIam()),
-      { limiter: new Limiter(config.maxConcurrentCalls) },
-    ),
-    sns: lazyPort(async () => new (await modules.sns()).SdkSns()),
-    securityHub: lazyPort(async () => new (await modules.securityHub()).SdkSecurityHub()),
+    iam: shareIamReads(ports.iam, { limiter: new Limiter(config.maxConcurrentCalls) }),
+    sns: ports.sns,
+    securityHub: ports.securityHub,
     identity: lazyPort(async () => new (await modules.identity()).StsIdentity(await sts())),
-    ec2: shareEc2Reads(lazyPort(async () => new (await modules.ec2()).SdkEc2())),
+    ec2: shareEc2Reads(ports.ec2),
     evidence,
     slack,
     ...tables.adapters,

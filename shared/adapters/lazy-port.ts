@@ -27,7 +27,7 @@ export function onDemand<T>(load: () => Promise<T>): () => Promise<T> {
  */
 export function lazyPort<T extends object>(load: () => Promise<T>, known: Partial<T> = {}): T {
   const port = onDemand(load);
-  return new Proxy(known as T, {
+  const proxy = new Proxy(known as T, {
     get(target, key) {
       if (key in target) return target[key as keyof T];
       // Never a thenable, nor anything converted implicitly: only named calls load the port.
@@ -39,4 +39,16 @@ export function lazyPort<T extends object>(load: () => Promise<T>, known: Partia
       };
     },
   });
+  portLoaders.set(proxy, port);
+  return proxy;
+}
+
+const portLoaders = new WeakMap<object, () => Promise<unknown>>();
+
+/**
+ * Loads a lazy port ahead of its first call: its module and its client, whose construction
+ * (configuration, middleware) would otherwise fall on that first call. Any other port is ready.
+ */
+export async function preparePort(port: object): Promise<void> {
+  await portLoaders.get(port)?.();
 }

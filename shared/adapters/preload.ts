@@ -1,5 +1,6 @@
 /**
- * Loads the modules of the AWS services a playbook is going to call before their first call,
+ * Loads the adapters of the AWS services a playbook is going to call (their modules and clients)
+ * before their first call,
  * one after another, once `start` says the moment has come (a cluster connection is open: the
  * targets are being resolved and the process mostly waits on the Kubernetes API). A function
  * that never connects, or never wants them, loads them only if and when it calls them.

@@ -1,4 +1,4 @@
-import { lazyPort } from '../../../shared/adapters/lazy-port';
+import { lazyPort, preparePort } from '../../../shared/adapters/lazy-port';
 
 interface Store {
   readonly location: string;
@@ -44,5 +44,18 @@ describe('lazyPort', () => {
 
     await expect(port.put('a', '1')).rejects.toThrow('module not found');
     await expect(port.put('a', '1')).resolves.toBe('memory://a');
+  });
+
+  it('can be loaded ahead of its first call, which then loads nothing more', async () => {
+    const store = new MemoryStore();
+    const load = jest.fn(async () => store);
+    const port = lazyPort<Store>(load);
+
+    await preparePort(port);
+    expect(load).toHaveBeenCalledTimes(1);
+    await expect(port.put('a', '1')).resolves.toBe('memory://a');
+    expect(load).toHaveBeenCalledTimes(1);
+    // Anything that is not a lazy port is ready as it is.
+    await expect(preparePort(store)).resolves.toBeUndefined();
   });
 });
