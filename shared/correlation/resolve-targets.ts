@@ -1,3 +1,4 @@
+import { afterPendingIo } from '../adapters/event-loop';
 import type { Ec2Port, EksPort, IamPort, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
 import { affectedNamespace, instanceIdOf, IRSA_ROLE_ANNOTATION, readInstancesAhead, readRevocationAhead, startClusterLookups, type ClusterLookups, type Settled } from './cluster-lookups';
 import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
@@ -42,14 +43,21 @@ export interface Resolution {
  */
 export async function resolveTargets(context: CorrelationContext): Promise<Resolution> {
   const { kube } = context;
+  const namespace = affectedNamespace(context.finding);
+  let early: ClusterLookups | undefined;
+  // The affected pods' reads go out first: everything else waits for their answer.
+  const selecting = selectPods(context, (pods) => {
+    if (context.iam && early) void readRevocationAhead(context.iam, pods, early);
+    if (context.ec2) void readInstancesAhead(kube, context.ec2, context.region, pods);
+  });
   // One list of the nodes, started with the first read, serves the affected pods' nodes, their
   // instances and, later, the circuit breaker's count (the invocation cache answers from it).
   void kube.listNodes().catch(() => undefined);
-  const namespace = affectedNamespace(context.finding);
-  const early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
-  const selection = await selectPods(context, (pods) => {
-    if (context.iam && early) void readRevocationAhead(context.iam, pods, early);
-  });
+  early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
+  const selection = await selecting;
+  // The reads just started ahead head the longest chains (role: read, then revoke; instance:
+  // read, then protect): they go out before the process turns to planning containment.
+  await afterPendingIo();
   const lookups = selection.pods.length > 0 ? (early ?? startClusterLookups(context, selection.pods[0].namespace)) : early;
   const pods = await Promise.all(selection.pods.map((pod) => describePod(kube, pod, context)));
   const nodes = await resolveNodes(kube, pods, selection.nodeIdentity);
@@ -95,9 +103,7 @@ async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) 
     if (!controller) return { pods: [], notes: [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} not found`] };
     const selector = controller.selector;
     const candidates = selector ? inNamespace.filter((pod) => selectorMatches(selector, pod.labels)) : inNamespace;
-    const likely = likelyOwnedBy(candidates, controller.name);
-    found(likely);
-    if (context.ec2) void readInstancesAhead(kube, context.ec2, context.region, likely);
+    found(likelyOwnedBy(candidates, controller.name));
     // A selector can also match pods the controller does not own; keep only its own.
     const owned = await filterAsync(candidates, async (pod) => (await ownerChain(kube, pod)).some((owner) => owner.kind === workloadKindName(kind) && owner.name === controller.name));
     return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };

@@ -45,6 +45,12 @@ describe('eks-responder respond: reads of a full quarantine', () => {
     );
     expect(repeatedReads(sandbox.kube.requests)).toEqual([]);
     expect(sandbox.kube.requests.filter((request) => request.verb === 'list' && request.resource === 'nodes')).toHaveLength(1);
+    // The role's policy and the instances are read ahead, as soon as the pods are known, and the
+    // actions use those answers: each is read once.
+    const instances = new Set(result.reports[0].targets.map((target) => target.instanceId));
+    expect(sandbox.aws.callsTo('iam', 'GetRolePolicy')).toHaveLength(1);
+    expect(sandbox.aws.callsTo('ec2', 'DescribeInstances')).toHaveLength(instances.size);
+    expect(sandbox.aws.callsTo('ec2', 'DescribeInstanceAttribute')).toHaveLength(2 * instances.size);
   });
 
   it('isolates and cordons when the IAM roles cannot be resolved, and reports the revocation as failed', async () => {
