@@ -42,17 +42,26 @@ export function shareIamReads(iam: IamPort, options: { limiter?: Limiter; shareF
 }
 
 /**
- * An EksPort whose cluster-wide lookups (Pod Identity associations, node group roles) are
- * shared for a short while: a burst of findings about one cluster looks them up once. Every
- * other call (one per incident, on the control plane) goes straight to `eks`.
+ * How long a cluster's node group roles are reused. They only tell the report that a revoked
+ * role is also a node role (a warning, never a decision), and change only when a node group is
+ * created or replaced; two more round trips per incident (list, then describe each) buy nothing.
  */
-export function shareEksReads(eks: EksPort, options: { limiter?: Limiter; shareForMs?: number } = {}): EksPort {
-  const reads = new SharedReads(options.shareForMs ?? SHARED_AWS_READ_MS);
+export const NODEGROUP_ROLES_MS = 5 * 60 * 1000;
+
+/**
+ * An EksPort whose cluster-wide lookups are shared: Pod Identity associations for a short while
+ * (a burst of findings about one cluster looks them up once; they decide which role a pod
+ * holds, so they are read again for the next incident), node group roles for minutes. Every other
+ * call (one per incident, on the control plane) goes straight to `eks`.
+ */
+export function shareEksReads(eks: EksPort, options: { limiter?: Limiter; shareForMs?: number; nodegroupRolesForMs?: number; now?: () => number } = {}): EksPort {
+  const reads = new SharedReads(options.shareForMs ?? SHARED_AWS_READ_MS, options.now);
+  const nodegroupRoles = new SharedReads(options.nodegroupRolesForMs ?? NODEGROUP_ROLES_MS, options.now);
   const limiter = options.limiter ?? unlimited;
   const shared: Pick<EksPort, 'listPodIdentityAssociations' | 'listNodegroupRoles'> = {
     listPodIdentityAssociations: (cluster, region) =>
       reads.read(`pod-identity/${region}/${cluster}`, () => limiter.run(() => eks.listPodIdentityAssociations(cluster, region))),
-    listNodegroupRoles: (cluster, region) => reads.read(`nodegroups/${region}/${cluster}`, () => limiter.run(() => eks.listNodegroupRoles(cluster, region))),
+    listNodegroupRoles: (cluster, region) => nodegroupRoles.read(`${region}/${cluster}`, () => limiter.run(() => eks.listNodegroupRoles(cluster, region))),
   };
   return Object.assign(Object.create(eks) as EksPort, shared);
 }

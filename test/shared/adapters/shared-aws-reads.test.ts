@@ -1,6 +1,6 @@
 import { Limiter } from '../../../shared/adapters/limiter';
 import type { Ec2Port, EksPort, IamPort, TerminationSettings } from '../../../shared/adapters/ports';
-import { shareEc2Reads, shareEksReads, shareIamReads } from '../../../shared/adapters/shared-aws-reads';
+import { NODEGROUP_ROLES_MS, SHARED_AWS_READ_MS, shareEc2Reads, shareEksReads, shareIamReads } from '../../../shared/adapters/shared-aws-reads';
 
 function fakeIam() {
   const policies = new Map<string, string>();
@@ -70,6 +70,25 @@ describe('shareEksReads', () => {
 
     expect(roles[1]).toEqual(['arn:aws:iam::123456789012:role/nodes']);
     expect(calls).toEqual(['nodegroups prod', 'nodegroups dev', 'associations prod', 'access entry']);
+  });
+
+  it('keeps node group roles for minutes, Pod Identity associations only for the next moment', async () => {
+    let now = 1_000_000;
+    const calls: string[] = [];
+    const port = {
+      listPodIdentityAssociations: async (cluster: string) => (calls.push(`associations ${cluster}`), []),
+      listNodegroupRoles: async (cluster: string) => (calls.push(`nodegroups ${cluster}`), ['arn:aws:iam::123456789012:role/nodes']),
+    } as unknown as EksPort;
+    const eks = shareEksReads(port, { now: () => now });
+    const lookUp = () => Promise.all([eks.listNodegroupRoles('prod', 'eu-west-1'), eks.listPodIdentityAssociations('prod', 'eu-west-1')]);
+
+    await lookUp();
+    now += SHARED_AWS_READ_MS;
+    await lookUp();
+    now += NODEGROUP_ROLES_MS;
+    await lookUp();
+
+    expect(calls).toEqual(['nodegroups prod', 'associations prod', 'associations prod', 'nodegroups prod', 'associations prod']);
   });
 });
 
