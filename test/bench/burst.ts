@@ -12,7 +12,8 @@ import type { Bundle } from './bundles';
 import { countCalls, peakConcurrency, type CallCounts } from './figures';
 import { HandlerProcess } from './handler-process';
 import { connectionsSince, mark, requestsSince, type BenchRequest } from './requests';
-import { benchSandbox, functionEnv, problemsOf, warmUp, WARM_UP_EVENT } from './scenarios';
+import { benchSandbox, functionEnv, problemsOf } from './scenarios';
+import { warmUp, WARM_UP_MISSING_POD } from './warm-up';
 
 export const FINDINGS_PER_POD = 5;
 const PODS_PER_NAMESPACE = 10;
@@ -129,7 +130,7 @@ export async function burstScenario(guardduty: Bundle, latencyMs: number, findin
   seedBurst(sandbox, plan);
   const handler = await HandlerProcess.start(guardduty.path, functionEnv());
   try {
-    await warmUp(handler, WARM_UP_EVENT);
+    await warmUp(handler, WARM_UP_MISSING_POD);
     const since = mark(sandbox);
     const reply = await handler.invoke(burstEvents(plan, findings));
     const requests = requestsSince(sandbox, since);

@@ -1,6 +1,6 @@
 // Full quarantines on the real argocd GuardDuty finding, pod-level and Deployment-level, each in
-// a fresh handler process (cold) and in one that has already handled an event (warm); and every
-// playbook through the manual-playbook function.
+// a fresh handler process (cold) and in one that has already quarantined another workload (warm,
+// warm-up.ts); and every playbook through the manual-playbook function.
 import type { PlaybookName } from '../../shared/playbooks/registry';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
@@ -10,6 +10,7 @@ import { invocationFigures, type InvocationFigures } from './figures';
 import { HandlerProcess, type ActionSummary, type InvocationOutcome } from './handler-process';
 import { COLD_ONLY, minimumCalls, type Level } from './minimums';
 import { connectionsSince, mark, requestsSince } from './requests';
+import { seedWarmUpWorkload, warmUp, WARM_UP_QUARANTINE } from './warm-up';
 
 const SLACK_SECRET = 'eks-responder/slack';
 
@@ -31,6 +32,7 @@ export function functionEnv(): Record<string, string | undefined> {
 export async function benchSandbox(latencyMs: number): Promise<Sandbox> {
   const sandbox = await startSandbox({ latencyMs, withoutSlack: true });
   sandbox.aws.addSecret(SLACK_SECRET, sandbox.aws.slackWebhookUrl);
+  seedWarmUpWorkload(sandbox);
   return sandbox;
 }
 
@@ -43,22 +45,6 @@ const WORKLOADS: Record<Level, { finding: (id: string) => string; pods: string[]
     pods: ['web/frontend-7d4b9c8f6-x2k4p', 'web/frontend-7d4b9c8f6-q8n3v', 'web/frontend-7d4b9c8f6-m5t7z'],
   },
 };
-
-/**
- * Warms an execution environment (clients, cluster connection, token, webhook URL) without
- * touching what is measured next: a finding about a pod that does not exist, in a namespace
- * that does not exist either. The measured invocation follows WARM_GAP_MS later, as the next
- * finding would a few seconds later; by then nothing read for the warm-up is shared any more.
- */
-export const WARM_UP_EVENT = asEventBridgeEvent(argocdFinding({ severity: 8, id: 'warm-up', workload: { Name: 'warm-up', Type: 'pods', Namespace: 'bench-warm-up' } }));
-export const WARM_GAP_MS = 2500;
-
-export async function warmUp(handler: HandlerProcess, payload: unknown): Promise<void> {
-  const reply = await handler.invoke([payload]);
-  const failed = reply.outcomes.find((outcome) => !outcome.ok);
-  if (failed && !failed.ok) throw new Error(`warm-up invocation failed: ${failed.error}`);
-  await new Promise((resolve) => setTimeout(resolve, WARM_GAP_MS));
-}
 
 /** The actions a full quarantine of the sandbox's targets must complete; others may skip (an add-on the sandbox lacks). */
 const CORE_ACTIONS = ['isolate-pod', 'cordon-node', 'revoke-role-sessions', 'notify'];
@@ -125,7 +111,7 @@ export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, 
     results.push({
       level,
       cold: await medianRun(repeat, () => measure(guardduty, latencyMs, undefined, event, pods, minimum)),
-      warm: await medianRun(repeat, () => measure(guardduty, latencyMs, WARM_UP_EVENT, event, pods, minimum)),
+      warm: await medianRun(repeat, () => measure(guardduty, latencyMs, WARM_UP_QUARANTINE, event, pods, minimum)),
     });
   }
   return results;
@@ -148,7 +134,7 @@ export async function playbookScenarios(manual: Bundle, latencyMs: number): Prom
   for (const playbook of POD_PLAYBOOKS) {
     const event = asEventBridgeEvent(WORKLOADS.pod.finding(`bench-playbook-${playbook}`));
     const pods = playbook === 'quarantine' || playbook === 'isolate-pod' ? WORKLOADS.pod.pods : [];
-    const { figures, minimum } = await measure(manual, latencyMs, { playbook: 'notify', event: WARM_UP_EVENT }, { playbook, event, mode: 'enforce' }, pods, minimumCalls(playbook, 'pod'));
+    const { figures, minimum } = await measure(manual, latencyMs, { playbook: 'quarantine', event: WARM_UP_QUARANTINE, mode: 'enforce' }, { playbook, event, mode: 'enforce' }, pods, minimumCalls(playbook, 'pod'));
     results.push({ playbook, calls: figures.calls.total, minimum, criticalPathRt: figures.criticalPathRt, problems: figures.problems });
   }
   return results;

@@ -96,6 +96,7 @@ export function renderTable(figures: BenchFigures, options: { coldRuns: number; 
     `eks-responder bench: every request to the local Kubernetes API server and AWS endpoint takes ${figures.latencyMs} ms more; RT = one such round trip.`,
     quarantine && [
       'Full quarantine (guardduty function, RESPONSE_MODE=enforce, real argocd finding at severity 8; median of the runs)',
+      'cold: a fresh process; warm: the same process 2.5 s after a full quarantine of another workload (namespace, pod, role, node)',
       quarantineTable(quarantine),
       ...(options.timeline ? ['', 'Timelines', timelines(quarantine)] : []),
     ],

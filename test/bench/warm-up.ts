@@ -1,0 +1,57 @@
+// What a warm execution environment has behind it before the measured invocation. A Lambda
+// environment that answers findings has run the whole quarantine path before: its SDK and
+// Kubernetes client code is compiled, its clients built, its cluster connection open. A finding
+// about a workload that does not exist warms only part of that (no IAM or EC2 call is ever made),
+// so the first revocation and instance protection would pay for compiling their code on the
+// measured invocation's critical path.
+import { asEventBridgeEvent } from '../helpers/eventbridge';
+import { argocdFinding } from '../helpers/findings';
+import { ACCOUNT } from '../support/cluster-scenario';
+import type { Sandbox } from '../support/sandbox';
+import type { HandlerProcess } from './handler-process';
+
+const NAMESPACE = 'bench-warm-up';
+const ROLE = 'bench-warm-up-worker';
+
+/**
+ * Nodes of the sandbox no measured finding touches: the warm-up pod's, and spares so that a
+ * Deployment-level quarantine (two nodes) plus the warm-up's node stay under the circuit
+ * breaker's share of cordoned nodes, as in any cluster larger than the three-node test one.
+ */
+const NODES = Array.from({ length: 6 }, (_, index) => ({ name: `ip-10-2-0-${10 + index}.ec2.internal`, instanceId: `i-0be9c4${String(index).padStart(11, '0')}` }));
+
+/** The warm-up's own workload: namespace, service account with its IRSA role, pod, nodes. */
+export function seedWarmUpWorkload(sandbox: Sandbox): void {
+  sandbox.aws.addRole({ name: ROLE });
+  sandbox.kube.seed(
+    ...NODES.map(({ name, instanceId }) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: { providerID: `aws:///us-east-1a/${instanceId}` } })),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: NAMESPACE, name: 'worker', annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::${ACCOUNT}:role/${ROLE}` } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace: NAMESPACE, name: 'worker', labels: { app: 'worker' } },
+      spec: { nodeName: NODES[0].name, serviceAccountName: 'worker', containers: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27' }] },
+      status: { phase: 'Running' },
+    },
+  );
+}
+
+/** A full quarantine of the warm-up workload: another namespace, service account, role and node than any measured finding. */
+export const WARM_UP_QUARANTINE = asEventBridgeEvent(argocdFinding({ severity: 8, id: 'warm-up', workload: { Name: 'worker', Type: 'pods', Namespace: NAMESPACE } }));
+
+/**
+ * A finding about a pod that does not exist: warms the clients, the cluster connection and the
+ * token, and changes nothing (the burst, whose figures count calls, not time, starts from it).
+ */
+export const WARM_UP_MISSING_POD = asEventBridgeEvent(argocdFinding({ severity: 8, id: 'warm-up-missing', workload: { Name: 'missing', Type: 'pods', Namespace: 'bench-missing' } }));
+
+/** The measured invocation follows this much later, as the next finding would; by then nothing read for the warm-up is shared any more. */
+export const WARM_GAP_MS = 2500;
+
+export async function warmUp(handler: HandlerProcess, payload: unknown): Promise<void> {
+  const reply = await handler.invoke([payload]);
+  const failed = reply.outcomes.find((outcome) => !outcome.ok);
+  if (failed && !failed.ok) throw new Error(`warm-up invocation failed: ${failed.error}`);
+  await new Promise((resolve) => setTimeout(resolve, WARM_GAP_MS));
+}
