@@ -8,6 +8,8 @@ export interface CallCounts {
   reads: number;
   writes: number;
   notifications: number;
+  /** Of all of them, the calls to the DynamoDB tables (claims, circuit breaker, incident log, deliveries). */
+  tables: number;
   /** Label → count, for the details. */
   byLabel: Record<string, number>;
 }
@@ -53,6 +55,7 @@ export function countCalls(requests: BenchRequest[]): CallCounts {
     reads: requests.filter((request) => request.kind === 'read').length,
     writes: requests.filter((request) => request.kind === 'write').length,
     notifications: requests.filter((request) => request.kind === 'notify').length,
+    tables: requests.filter((request) => request.system === 'dynamodb').length,
     byLabel,
   };
 }

@@ -1,5 +1,7 @@
-// The requests both local servers recorded, in one shape: what the responder asked of the
-// Kubernetes API and of AWS (notifications included), with the servers' own timestamps.
+// The requests the local servers recorded, in one shape: what the responder asked of the
+// Kubernetes API, of AWS (notifications included) and of its DynamoDB tables, with the servers'
+// own timestamps.
+import type { DynamoCall } from '../support/dynamo';
 import type { RecordedAwsCall } from '../support/fake-aws';
 import type { RecordedRequest } from '../support/kube-api-server';
 import type { Sandbox } from '../support/sandbox';
@@ -7,7 +9,7 @@ import type { Sandbox } from '../support/sandbox';
 export type RequestKind = 'read' | 'write' | 'notify';
 
 export interface BenchRequest {
-  system: 'kubernetes' | 'aws';
+  system: 'kubernetes' | 'aws' | 'dynamodb';
   kind: RequestKind;
   /** e.g. `get pods argocd/privileged-pod`, `eks:DescribeCluster`, `slack:PostWebhook`. */
   label: string;
@@ -17,7 +19,7 @@ export interface BenchRequest {
   startedAt: number;
   endedAt: number;
   bearerToken?: string;
-  raw: RecordedRequest | RecordedAwsCall;
+  raw: RecordedRequest | RecordedAwsCall | DynamoCall;
 }
 
 function objectName(request: RecordedRequest): string {
@@ -56,15 +58,32 @@ function fromAws(call: RecordedAwsCall): BenchRequest {
   };
 }
 
+const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+
+function fromDynamo(call: DynamoCall): BenchRequest {
+  const write = !DYNAMODB_READS.has(call.operation);
+  return {
+    system: 'dynamodb',
+    kind: write ? 'write' : 'read',
+    label: `dynamodb:${call.operation} ${call.table}`,
+    // Records of the responder's own, not changes to what it protects.
+    ok: call.status >= 200 && call.status < 300,
+    startedAt: call.startedAt,
+    endedAt: call.endedAt,
+    raw: call,
+  };
+}
+
 export interface Mark {
   kubernetes: number;
   aws: number;
+  dynamodb: number;
   connections: number;
 }
 
 /** Marks where the recorded requests stand, to take what came after. */
 export function mark(sandbox: Sandbox): Mark {
-  return { kubernetes: sandbox.kube.requests.length, aws: sandbox.aws.calls.length, connections: sandbox.kube.connectionsOpened };
+  return { kubernetes: sandbox.kube.requests.length, aws: sandbox.aws.calls.length, dynamodb: sandbox.dynamo?.calls.length ?? 0, connections: sandbox.kube.connectionsOpened };
 }
 
 /** Connections to the Kubernetes API opened since the mark: each costs TCP and TLS handshakes on a real network. */
@@ -72,6 +91,10 @@ export function connectionsSince(sandbox: Sandbox, since: Mark): number {
   return sandbox.kube.connectionsOpened - since.connections;
 }
 
-export function requestsSince(sandbox: Sandbox, since: Pick<Mark, 'kubernetes' | 'aws'>): BenchRequest[] {
-  return [...sandbox.kube.requests.slice(since.kubernetes).map(fromKubernetes), ...sandbox.aws.calls.slice(since.aws).map(fromAws)].sort((a, b) => a.startedAt - b.startedAt);
+export function requestsSince(sandbox: Sandbox, since: Pick<Mark, 'kubernetes' | 'aws' | 'dynamodb'>): BenchRequest[] {
+  return [
+    ...sandbox.kube.requests.slice(since.kubernetes).map(fromKubernetes),
+    ...sandbox.aws.calls.slice(since.aws).map(fromAws),
+    ...(sandbox.dynamo?.calls.slice(since.dynamodb) ?? []).map(fromDynamo),
+  ].sort((a, b) => a.startedAt - b.startedAt);
 }

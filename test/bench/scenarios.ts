@@ -29,8 +29,9 @@ export function functionEnv(): Record<string, string | undefined> {
   };
 }
 
-export async function benchSandbox(latencyMs: number): Promise<Sandbox> {
-  const sandbox = await startSandbox({ latencyMs, withoutSlack: true });
+/** `withTables`: also the deployment's DynamoDB tables, at the same latency. */
+export async function benchSandbox(latencyMs: number, withTables = false): Promise<Sandbox> {
+  const sandbox = await startSandbox({ latencyMs, withoutSlack: true, withTables });
   sandbox.aws.addSecret(SLACK_SECRET, sandbox.aws.slackWebhookUrl);
   seedWarmUpWorkload(sandbox);
   return sandbox;
@@ -62,21 +63,33 @@ export function problemsOf(outcomes: InvocationOutcome[], skippedIsFine = false)
   );
 }
 
-interface Measured {
+export interface Measured {
   figures: InvocationFigures;
   minimum: string[];
 }
 
+interface Measurement {
+  bundle: Bundle;
+  latencyMs: number;
+  /** What the environment handles first, when warm. */
+  warmUpPayload?: unknown;
+  event: unknown;
+  pods: string[];
+  minimum: string[];
+  /** Configured with the deployment's DynamoDB tables (claims, circuit breaker, incident log, deliveries). */
+  withTables?: boolean;
+}
+
 /** One invocation in a fresh process, after `warmUp` when given (a warm environment). */
-async function measure(bundle: Bundle, latencyMs: number, warmUpPayload: unknown, event: unknown, pods: string[], minimum: string[]): Promise<Measured> {
-  const sandbox = await benchSandbox(latencyMs);
-  const handler = await HandlerProcess.start(bundle.path, functionEnv()).catch(async (error) => {
+async function measure({ bundle, latencyMs, warmUpPayload, event, pods, minimum, withTables }: Measurement): Promise<Measured> {
+  const sandbox = await benchSandbox(latencyMs, withTables);
+  const handler = await HandlerProcess.start(bundle.path, { ...functionEnv(), ...(sandbox.dynamo?.env ?? {}) }).catch(async (error) => {
     await sandbox.stop();
     throw error;
   });
   try {
     if (warmUpPayload) await warmUp(handler, warmUpPayload);
-    const earlier = requestsSince(sandbox, { kubernetes: 0, aws: 0 });
+    const earlier = requestsSince(sandbox, { kubernetes: 0, aws: 0, dynamodb: 0 });
     const since = mark(sandbox);
     const reply = await handler.invoke([event]);
     const record = { invokedAt: reply.invokedAt, requests: requestsSince(sandbox, since), earlier, connections: connectionsSince(sandbox, since), problems: problemsOf(reply.outcomes) };
@@ -92,6 +105,8 @@ export interface QuarantineFigures {
   level: Level;
   cold: Measured;
   warm: Measured;
+  /** Warm, with the deployment's tables. */
+  tables: Measured;
 }
 
 /** Runs a measurement `repeat` times and keeps the run with the median critical path, so CPU hiccups do not decide the figures. */
@@ -108,10 +123,12 @@ export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, 
     const { finding, pods } = WORKLOADS[level];
     const event = asEventBridgeEvent(finding(`bench-${level}`));
     const minimum = minimumCalls('quarantine', level);
+    const measurement = { bundle: guardduty, latencyMs, event, pods, minimum };
     results.push({
       level,
-      cold: await medianRun(repeat, () => measure(guardduty, latencyMs, undefined, event, pods, minimum)),
-      warm: await medianRun(repeat, () => measure(guardduty, latencyMs, WARM_UP_QUARANTINE, event, pods, minimum)),
+      cold: await medianRun(repeat, () => measure(measurement)),
+      warm: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE })),
+      tables: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE, withTables: true })),
     });
   }
   return results;
@@ -134,7 +151,14 @@ export async function playbookScenarios(manual: Bundle, latencyMs: number): Prom
   for (const playbook of POD_PLAYBOOKS) {
     const event = asEventBridgeEvent(WORKLOADS.pod.finding(`bench-playbook-${playbook}`));
     const pods = playbook === 'quarantine' || playbook === 'isolate-pod' ? WORKLOADS.pod.pods : [];
-    const { figures, minimum } = await measure(manual, latencyMs, { playbook: 'quarantine', event: WARM_UP_QUARANTINE, mode: 'enforce' }, { playbook, event, mode: 'enforce' }, pods, minimumCalls(playbook, 'pod'));
+    const { figures, minimum } = await measure({
+      bundle: manual,
+      latencyMs,
+      warmUpPayload: { playbook: 'quarantine', event: WARM_UP_QUARANTINE, mode: 'enforce' },
+      event: { playbook, event, mode: 'enforce' },
+      pods,
+      minimum: minimumCalls(playbook, 'pod'),
+    });
     results.push({ playbook, calls: figures.calls.total, minimum, criticalPathRt: figures.criticalPathRt, problems: figures.problems });
   }
   return results;

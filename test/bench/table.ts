@@ -1,7 +1,7 @@
 // The benchmark's printed table. Round trips (RT) are multiples of the servers' fixed latency.
 import type { BurstFigures } from './burst';
 import type { ColdStart } from './cold-start';
-import type { PlaybookFigures, QuarantineFigures } from './scenarios';
+import type { Measured, PlaybookFigures, QuarantineFigures } from './scenarios';
 
 /** Every section is absent when `--only` left it out. */
 export interface BenchFigures {
@@ -22,32 +22,36 @@ const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
 const short = (module: string): string => module.replace('@aws-sdk/client-', '').replace('@aws-sdk/', '').replace('@kubernetes/', '');
 
 function quarantineTable(results: QuarantineFigures[]): string {
-  const rows = [['', 'cold', 'warm', 'target']];
-  for (const { level, cold, warm } of results) {
+  const rows = [['', 'cold', 'warm', 'warm, tables', 'target']];
+  for (const { level, cold, warm, tables } of results) {
+    const runs = [cold, warm, tables];
+    const cells = (cell: (run: Measured) => string) => runs.map(cell);
     rows.push(
-      [`${level}-level finding`, '', '', ''],
-      ['  handler call to its first request (RT)', rt(cold.figures.beforeFirstRequestRt), rt(warm.figures.beforeFirstRequestRt), ''],
-      ['  critical path (RT)', rt(cold.figures.criticalPathRt), rt(warm.figures.criticalPathRt), '<= 4'],
-      ['    requests in sequence on it', String(cold.figures.sequentialRequests), String(warm.figures.sequentialRequests), ''],
-      ['  isolation from first request start (RT)', rt(cold.figures.isolationRt), rt(warm.figures.isolationRt), ''],
-      ['  isolation after the first request (RT)', rt(cold.figures.isolationAfterFirstRt), rt(warm.figures.isolationAfterFirstRt), '<= 2'],
-      ['    requests in sequence until isolated', ...[cold, warm].map(({ figures }) => (figures.sequentialToIsolation === null ? 'n/a' : String(figures.sequentialToIsolation))), ''],
-      ['  API calls / minimum', `${cold.figures.calls.total}/${cold.minimum.length}`, `${warm.figures.calls.total}/${warm.minimum.length}`, ''],
-      ['    reads / writes / notifications', ...[cold, warm].map(({ figures: { calls } }) => `${calls.reads}/${calls.writes}/${calls.notifications}`), ''],
-      ['  repeated reads of one object', String(cold.figures.repeatedReads.length), String(warm.figures.repeatedReads.length), '0'],
-      ['  DescribeCluster calls, new tokens', ...[cold, warm].map(({ figures }) => `${figures.describeClusterCalls}, ${figures.newTokens}`), 'warm: 0, 0'],
-      ['  Kubernetes connections opened', String(cold.figures.kubernetesConnections), String(warm.figures.kubernetesConnections), ''],
+      [`${level}-level finding`, '', '', '', ''],
+      ['  handler call to its first request (RT)', ...cells(({ figures }) => rt(figures.beforeFirstRequestRt)), ''],
+      ['  critical path (RT)', ...cells(({ figures }) => rt(figures.criticalPathRt)), '<= 4'],
+      ['    requests in sequence on it', ...cells(({ figures }) => String(figures.sequentialRequests)), ''],
+      ['  isolation from first request start (RT)', ...cells(({ figures }) => rt(figures.isolationRt)), ''],
+      ['  isolation after the first request (RT)', ...cells(({ figures }) => rt(figures.isolationAfterFirstRt)), '<= 2'],
+      ['    requests in sequence until isolated', ...cells(({ figures }) => (figures.sequentialToIsolation === null ? 'n/a' : String(figures.sequentialToIsolation))), ''],
+      ['  API calls / minimum', ...cells(({ figures, minimum }) => `${figures.calls.total}/${minimum.length}`), ''],
+      ['    reads / writes / notifications', ...cells(({ figures: { calls } }) => `${calls.reads}/${calls.writes}/${calls.notifications}`), ''],
+      ['    of them DynamoDB (the tables)', ...cells(({ figures }) => String(figures.calls.tables)), ''],
+      ['  repeated reads of one object', ...cells(({ figures }) => String(figures.repeatedReads.length)), '0'],
+      ['  DescribeCluster calls, new tokens', ...cells(({ figures }) => `${figures.describeClusterCalls}, ${figures.newTokens}`), 'warm: 0, 0'],
+      ['  Kubernetes connections opened', ...cells(({ figures }) => String(figures.kubernetesConnections)), ''],
     );
   }
-  const problems = results.flatMap(({ level, cold, warm }) => [...cold.figures.problems, ...warm.figures.problems].map((problem) => `  ! ${level}: ${problem}`));
-  const repeats = results.flatMap(({ level, cold, warm }) => [...new Set([...cold.figures.repeatedReads, ...warm.figures.repeatedReads])].map((read) => `    ${level}: ${read}`));
+  const all = ({ cold, warm, tables }: QuarantineFigures) => [cold, warm, tables];
+  const problems = results.flatMap((result) => all(result).flatMap(({ figures }) => figures.problems.map((problem) => `  ! ${result.level}: ${problem}`)));
+  const repeats = results.flatMap((result) => [...new Set(all(result).flatMap(({ figures }) => figures.repeatedReads))].map((read) => `    ${result.level}: ${read}`));
   return [columns(rows), ...(repeats.length ? ['  repeated reads:', ...repeats] : []), ...problems].join('\n');
 }
 
 function timelines(results: QuarantineFigures[]): string {
   const lines: string[] = [];
-  for (const { level, cold, warm } of results) {
-    for (const [when, { figures }] of [['cold', cold], ['warm', warm]] as const) {
+  for (const { level, cold, warm, tables } of results) {
+    for (const [when, { figures }] of [['cold', cold], ['warm', warm], ['warm, tables', tables]] as const) {
       lines.push(`  ${level}-level, ${when}: request (start..end RT)`);
       for (const entry of figures.timeline) lines.push(`    ${entry.startRt.toFixed(1).padStart(5)} ..${entry.endRt.toFixed(1).padStart(5)}  ${entry.request}${entry.ok ? '' : ' (failed)'}`);
     }
@@ -96,7 +100,8 @@ export function renderTable(figures: BenchFigures, options: { coldRuns: number; 
     `eks-responder bench: every request to the local Kubernetes API server and AWS endpoint takes ${figures.latencyMs} ms more; RT = one such round trip.`,
     quarantine && [
       'Full quarantine (guardduty function, RESPONSE_MODE=enforce, real argocd finding at severity 8; median of the runs)',
-      'cold: a fresh process; warm: the same process 2.5 s after a full quarantine of another workload (namespace, pod, role, node)',
+      'cold: a fresh process; warm: the same process 2.5 s after a full quarantine of another workload (namespace, pod, role, node);',
+      "warm, tables: the same with the deployment's DynamoDB tables (INCIDENT_TABLE, IDEMPOTENCY_TABLE), their calls at the same latency",
       quarantineTable(quarantine),
       ...(options.timeline ? ['', 'Timelines', timelines(quarantine)] : []),
     ],

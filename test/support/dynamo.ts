@@ -1,12 +1,14 @@
 // A local DynamoDB (dynalite, in-process, in memory) with the responder's tables, created with the
 // keys and TTL attributes the deployment gives them. The real SDK reaches it through
 // AWS_ENDPOINT_URL_DYNAMODB, so Powertools idempotency and our adapters run unchanged.
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { INCIDENT_TABLE_KEYS } from '../../shared/adapters/dynamodb';
 import { FAKE_CREDENTIALS } from './fake-aws';
+import { roundTrip } from './latency';
 
 // dynalite ships no types; the factory returns a plain Node HTTP server.
 const dynalite = require('dynalite') as (options: Record<string, number>) => Server;
@@ -18,31 +20,55 @@ export interface LocalDynamo {
   url: string;
   /** INCIDENT_TABLE, IDEMPOTENCY_TABLE and AWS_ENDPOINT_URL_DYNAMODB. */
   env: Record<string, string>;
-  /** Every request the tables received, in order: `DynamoDB_20120810.PutItem` as `PutItem`, with its table. */
-  calls: { table: string; operation: string }[];
+  /** Every request the tables received, in order: `DynamoDB_20120810.PutItem` as `PutItem`, with its table, status and timings. */
+  calls: DynamoCall[];
   /** Every item of a table, unmarshalled. */
   items(table: string): Promise<Record<string, any>[]>;
   stop(): Promise<void>;
 }
 
-export async function startDynamo(): Promise<LocalDynamo> {
+export interface DynamoCall {
+  table: string;
+  operation: string;
+  /** Epoch milliseconds, as the other local servers record them. */
+  startedAt: number;
+  endedAt: number;
+  status: number;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** `latencyMs`: the simulated network latency of every answer (see latency.ts). */
+export async function startDynamo(options: { latencyMs?: number } = {}): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const calls: LocalDynamo['calls'] = [];
-  // Listening alongside dynalite's own handler: both read the same request body.
-  server.on('request', (request: IncomingMessage) => {
+  // dynalite's handler answers behind the simulated latency; the request is recorded alongside.
+  const [serve] = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const call: DynamoCall = { table: '', operation: String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '', startedAt: now(), endedAt: 0, status: 0 };
+    calls.push(call);
+    const trip = roundTrip(options.latencyMs ?? 0);
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const operation = String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-      const table = (() => {
-        try {
-          return String(JSON.parse(Buffer.concat(chunks).toString('utf8')).TableName ?? '');
-        } catch {
-          return '';
-        }
-      })();
-      calls.push({ table, operation });
+      try {
+        call.table = String(JSON.parse(Buffer.concat(chunks).toString('utf8')).TableName ?? '');
+      } catch {
+        // Not JSON: no table to record.
+      }
     });
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((...args: unknown[]) => {
+      void trip.back().then(() => {
+        call.status = response.statusCode;
+        call.endedAt = now();
+        end(...args);
+      });
+      return response;
+    }) as ServerResponse['end'];
+    // Served at once (dynalite reads the body as it streams in), answered a full latency after arrival.
+    serve(request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -42,7 +42,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const [kube, aws, dynamo] = await Promise.all([
     KubeApiServer.start({ latencyMs: options.latencyMs, tls }),
     FakeAws.start({ latencyMs: options.latencyMs, accountId: ACCOUNT, region: REGION }),
-    options.withTables ? startDynamo() : Promise.resolve(undefined),
+    options.withTables ? startDynamo({ latencyMs: options.latencyMs }) : Promise.resolve(undefined),
   ]);
   seedClusterScenario(kube);
   aws.addCluster({ name: CLUSTER, endpoint: kube.url, caData: Buffer.from(tls.cert).toString('base64') });
