@@ -96,7 +96,6 @@ export class DynamoIncidentLog implements IncidentLogPort {
           ...(report.policyRule ? { ':rule': report.policyRule } : {}),
           ...(report.urgent ? { ':urgent': report.urgent } : {}),
         },
-        ReturnValues: 'ALL_NEW',
       }),
     );
     const common = { source: report.source, findingId: report.findingId, at };
@@ -107,24 +106,22 @@ export class DynamoIncidentLog implements IncidentLogPort {
     const writes = [delivery, ...actions].map(({ kind, ...entry }, index) =>
       this.client.send(new PutCommand({ TableName: this.table, Item: { pk: partition(report.incidentId), sk: eventKey(at, index), kind: 'event', entry: kind, ...entry, expiresAt: ttl } })),
     );
-    const [updated] = await Promise.all([meta, ...writes]);
-    // The highest severity seen, raised only upwards (a second conditional write, skipped when not higher).
-    const max = (updated as { Attributes?: Record<string, any> }).Attributes?.maxSeverity;
-    if (max === undefined || report.severity > max) {
-      await this.client
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: partition(report.incidentId), sk: META },
-            UpdateExpression: 'SET maxSeverity = :severity',
-            ConditionExpression: 'attribute_not_exists(maxSeverity) OR maxSeverity < :severity',
-            ExpressionAttributeValues: { ':severity': report.severity },
-          }),
-        )
-        .catch((error: Error) => {
-          if (error.name !== 'ConditionalCheckFailedException') throw error;
-        });
-    }
+    // The highest severity seen, raised only upwards: a conditional write of its own, alongside
+    // the others (refused when not higher; it may land before the META item's other attributes).
+    const maxSeverity = this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: partition(report.incidentId), sk: META },
+          UpdateExpression: 'SET maxSeverity = :severity',
+          ConditionExpression: 'attribute_not_exists(maxSeverity) OR maxSeverity < :severity',
+          ExpressionAttributeValues: { ':severity': report.severity },
+        }),
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+    await Promise.all([meta, maxSeverity, ...writes]);
   }
 
   async get(incidentId: string): Promise<IncidentRecord | undefined> {
