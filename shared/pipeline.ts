@@ -182,6 +182,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
     logger,
     allowProtected: options.allowProtected === true,
     guards,
+    settlements: [],
   };
   const gate = { mode, decision: verdict.decision };
   // Contained when the containment phase ends (its actions run side by side), if it changed
@@ -205,7 +206,9 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, targets: all, complete: undefined, report: { ...report } }, gate);
   report.actions.push(...notifications);
 
-  // 6. Record, for the audit trail and for release.
+  // 6. Record, for the audit trail and for release, once the guards know how every change ended
+  // (they learnt it alongside the notification).
+  await Promise.all(context.settlements ?? []);
   await recordIncident(report, deps, now, logger);
   logger.info('incident handled', { actions: report.actions.map((action) => `${action.action}:${action.status}`) });
   return report;

@@ -42,6 +42,11 @@ export interface ActionContext {
   report?: IncidentReport;
   /** Checks the runner passes before applying a change (per-target claims, circuit breaker), in order. */
   guards?: ApplyGuard[];
+  /**
+   * When set, the guards learn how each change ended (a claim settled, a breaker slot given back)
+   * without the action's record waiting for it: the invocation waits for these before it ends.
+   */
+  settlements?: Promise<void>[];
   /** Set for the release playbook. */
   release?: ReleaseScope;
   /**

@@ -49,6 +49,13 @@ async function leave(exits: GuardExit[], record: ActionRecord, context: ActionCo
   }
 }
 
+/** `leave`, in the background when the context collects settlements: the record (and what waits for it, the notification) goes on at once. */
+async function settle(exits: GuardExit[], record: ActionRecord, context: ActionContext): Promise<void> {
+  const settling = leave(exits, record, context);
+  if (context.settlements) context.settlements.push(settling);
+  else await settling;
+}
+
 /** How one action's targets fit with other actions' on the same object (its label, e.g. `node ip-10-0-1-2`). */
 export interface TargetHooks {
   /** Resolves when the target may start. */
@@ -114,12 +121,12 @@ async function runTarget(action: AnyAction, target: unknown, label: string, cont
     const result = await action.apply(context, target, plan.change);
     context.logger.info('action applied', { action: action.name, target: label, status: result.status });
     const done = record(result.status, result.detail, plan.before);
-    await leave(exits.splice(0), done, context);
+    await settle(exits.splice(0), done, context);
     return done;
   } catch (error) {
     context.logger.error('action failed', { action: action.name, target: label, error: describeError(error) });
     const failed = record('failed', describeError(error));
-    await leave(exits, failed, context);
+    await settle(exits, failed, context);
     return failed;
   } finally {
     release?.();

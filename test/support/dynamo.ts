@@ -30,6 +30,8 @@ export interface LocalDynamo {
 export interface DynamoCall {
   table: string;
   operation: string;
+  /** The sort key of the item written or read, when the request names one (`Key` or `Item`). */
+  sortKey?: string;
   /** Epoch milliseconds, as the other local servers record them. */
   startedAt: number;
   endedAt: number;
@@ -53,7 +55,9 @@ export async function startDynamo(options: { latencyMs?: number } = {}): Promise
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       try {
-        call.table = String(JSON.parse(Buffer.concat(chunks).toString('utf8')).TableName ?? '');
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TableName?: string; Key?: { sk?: { S?: string } }; Item?: { sk?: { S?: string } } };
+        call.table = String(body.TableName ?? '');
+        call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S;
       } catch {
         // Not JSON: no table to record.
       }
