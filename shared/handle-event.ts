@@ -47,14 +47,39 @@ export async function handleEvent(event: unknown, options: HandleOptions, deps: 
   return handleEvents([event], options, deps);
 }
 
+/** Why a response that read ahead stops before acting: the delivery is not this invocation's to handle. */
+class NotTheFirstDelivery extends Error {}
+
 async function handleOnce(finding: Finding, options: HandleOptions, deps: PipelineDeps): Promise<IncidentReport> {
   const dedup = deps.adapters.dedup;
   if (!dedup) return respond(finding, options, deps);
-  const { result, duplicate } = await dedup.once(deliveryKey(finding, options), () => respond(finding, options, deps), {
-    // A failed action must be retried: that report is not the delivery's answer.
-    store: (report) => !hasFailures(report),
-    remainingTimeMs: options.remainingTimeMs?.(),
-  });
+  // The response starts reading (the cluster, the workload) while the delivery is looked up,
+  // and acts only once it turns out to be the first: the lookup costs no round trip of its own.
+  let admit!: () => void;
+  let refuse!: (reason: Error) => void;
+  const admitted = new Promise<void>((resolve, reject) => ([admit, refuse] = [resolve, reject]));
+  admitted.catch(() => undefined);
+  const responding = respond(finding, { ...options, admitted }, deps);
+  responding.catch(() => undefined);
+  let outcome: { result: IncidentReport; duplicate: boolean };
+  try {
+    outcome = await dedup.once(
+      deliveryKey(finding, options),
+      () => {
+        admit();
+        return responding;
+      },
+      {
+        // A failed action must be retried: that report is not the delivery's answer.
+        store: (report) => !hasFailures(report),
+        remainingTimeMs: options.remainingTimeMs?.(),
+      },
+    );
+  } finally {
+    // A duplicate, or a lookup that failed: what was read ahead is dropped, nothing was done.
+    refuse(new NotTheFirstDelivery('not the first delivery'));
+  }
+  const { result, duplicate } = outcome;
   if (!duplicate) return result;
   const report = asDuplicate({ ...result, source: finding.source, findingId: finding.findingId });
   // Still on record: who sent it again (a Security Hub copy, a re-publication) and when.

@@ -24,6 +24,11 @@ export interface RespondOptions {
   /** Set for manual invocations: run this playbook whatever the severity. */
   playbook?: PlaybookName;
   allowProtected?: boolean;
+  /**
+   * Set when a delivery is deduplicated: the response reads at once, but changes, notifies and
+   * records nothing until this resolves (the delivery is the first), and stops if it rejects.
+   */
+  admitted?: Promise<void>;
 }
 
 export interface PipelineDeps {
@@ -133,6 +138,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   report.notes.push(...notes);
   if (verdict.decision === 'ignore') {
     logger.info('finding ignored', { reason: verdict.reason, rule: verdict.rule });
+    await options.admitted;
     // An EKS finding the policy ignores is still on record; one about no cluster is not an incident.
     if (!finding.notEksReason) await recordIncident(report, deps, now, logger);
     return report;
@@ -190,6 +196,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   const containmentEnded = (phase: ActionPhase, records: ActionRecord[]) => {
     if (phase === 'containment' && records.some((action) => action.status === 'done')) report.containedAt = (deps.now?.() ?? new Date()).toISOString();
   };
+  // Nothing changes before the delivery is known to be the first (reads only up to here).
+  await options.admitted;
   const containment = failure ? [] : await runActions(actions, context, gate, containmentEnded);
   report.actions = [...(failure ? [failure] : []), ...containment, ...(failure ? [] : optedOut)];
   // The complete targets for the report; the pods and nodes alone if they could not be completed.

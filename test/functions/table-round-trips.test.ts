@@ -1,15 +1,16 @@
-// With the deployment's tables, each change is claimed before it is made and the claim settled
-// after: the settling runs alongside the notification (which does not wait for it) and is over
+// The deployment's tables on the way of a quarantine, and what they must not hold up: the
+// delivery is looked up while the cluster is read; each change is claimed before it is made and
+// the claim settled after, alongside the notification (which does not wait for it), all settled
 // before the incident is recorded and the handler returns.
 import type { IncidentReport } from '../../shared/model';
 import { startSandbox, type Sandbox } from '../support/sandbox';
-import { INCIDENT_TABLE } from '../support/dynamo';
+import { IDEMPOTENCY_TABLE, INCIDENT_TABLE } from '../support/dynamo';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
 
 type Handler = (event: unknown) => Promise<IncidentReport>;
 
-describe('claims of a quarantine, with the tables', () => {
+describe('a quarantine with the tables', () => {
   let sandbox: Sandbox;
   const savedEnv = { ...process.env };
   afterEach(async () => {
@@ -17,16 +18,33 @@ describe('claims of a quarantine, with the tables', () => {
     process.env = { ...savedEnv };
   });
 
-  it('are settled while the notification goes out, and all settled before the incident is recorded', async () => {
-    // A latency makes the order visible: a settlement takes at least one round trip.
+  // A latency makes the order visible: every table call takes at least one round trip.
+  const quarantine = async (): Promise<IncidentReport> => {
     sandbox = await startSandbox({ withTables: true, withoutSlack: true, latencyMs: 30 });
     Object.assign(process.env, sandbox.env, { RESPONSE_MODE: 'enforce' });
     let handler: Handler | undefined;
     await jest.isolateModulesAsync(async () => {
       handler = (await import('../../functions/guardduty')).handler as Handler;
     });
+    return handler!(asEventBridgeEvent(argocdFinding({ severity: 8 })));
+  };
 
-    const report = await handler!(asEventBridgeEvent(argocdFinding({ severity: 8 })));
+  it('reads the cluster while the delivery is looked up, and changes nothing before it is known to be the first', async () => {
+    const report = await quarantine();
+
+    // Powertools' first write: the delivery's in-progress record, refused for a duplicate.
+    const [lookup] = sandbox.dynamo!.calls.filter((call) => call.table === IDEMPOTENCY_TABLE && call.operation === 'PutItem');
+    // A cold start: the cluster lookup is the response's first read.
+    const [clusterLookup] = sandbox.aws.callsTo('eks', 'DescribeCluster');
+    const firstChange = Math.min(...sandbox.kube.mutations().map((request) => request.startedAt));
+    expect(report.actions.find((action) => action.action === 'isolate-pod')).toMatchObject({ status: 'done' });
+    expect(clusterLookup.startedAt).toBeLessThan(lookup.endedAt);
+    // The Kubernetes server's clock is Date.now(), the tables' performance time: a millisecond apart at most.
+    expect(firstChange).toBeGreaterThanOrEqual(lookup.endedAt - 1);
+  });
+
+  it('settles the claims while the notification goes out, all before the incident is recorded', async () => {
+    const report = await quarantine();
 
     const claims = (await sandbox.dynamo!.items(INCIDENT_TABLE)).filter((item) => item.kind === 'claim');
     const done = report.actions.filter((action) => action.status === 'done' && action.action !== 'notify' && action.action !== 'update-securityhub-finding');
