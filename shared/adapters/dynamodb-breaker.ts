@@ -15,9 +15,10 @@ export class DynamoBreakerCounters implements BreakerCounterPort {
     private readonly table: string,
   ) {}
 
-  async admit(scope: BreakerScope, member: string, max: number, expiresAt: Date): Promise<{ admitted: boolean; count: number }> {
-    if (max <= 0) return { admitted: false, count: 0 };
+  async admit(scope: BreakerScope, member: string, max: number, expiresAt: Date): Promise<{ admitted: boolean; count: number; added: boolean }> {
+    if (max <= 0) return { admitted: false, count: 0, added: false };
     try {
+      // The set as it was: whether the member was already counted, and so whether a release may take it out.
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
@@ -25,15 +26,17 @@ export class DynamoBreakerCounters implements BreakerCounterPort {
           UpdateExpression: 'ADD members :member SET expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(members) OR contains(members, :id) OR size(members) < :max',
           ExpressionAttributeValues: { ':member': new Set([member]), ':id': member, ':max': max, ':expires': Math.floor(expiresAt.getTime() / 1000) },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return { admitted: true, count: (Attributes?.members as Set<string> | undefined)?.size ?? 1 };
+      const before = (Attributes?.members as Set<string> | undefined) ?? new Set<string>();
+      const added = !before.has(member);
+      return { admitted: true, count: before.size + (added ? 1 : 0), added };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
     const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: keyOf(scope), ConsistentRead: true }));
-    return { admitted: false, count: (Item?.members as Set<string> | undefined)?.size ?? max };
+    return { admitted: false, count: (Item?.members as Set<string> | undefined)?.size ?? max, added: false };
   }
 
   async release(scope: BreakerScope, member: string): Promise<void> {

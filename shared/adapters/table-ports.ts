@@ -52,8 +52,9 @@ export interface BreakerScope {
  * is already counted or the count is below `max`; concurrent invocations can never admit more.
  */
 export interface BreakerCounterPort {
-  admit(scope: BreakerScope, member: string, max: number, expiresAt: Date): Promise<{ admitted: boolean; count: number }>;
-  /** Takes a member back out (its action changed nothing). */
+  /** `added`: this call put the member in; it was not counted before (by another action, another incident). */
+  admit(scope: BreakerScope, member: string, max: number, expiresAt: Date): Promise<{ admitted: boolean; count: number; added: boolean }>;
+  /** Takes a member back out: only one this invocation added, whose action changed nothing. */
   release(scope: BreakerScope, member: string): Promise<void>;
 }
 

@@ -66,6 +66,7 @@ export function circuitBreakerGuard(options: BreakerOptions): ApplyGuard {
       }
       reserved[kind].add(target);
       const scope: BreakerScope = { cluster, kind, window };
+      let added = false;
       if (counters) {
         const admitted = await counters.admit(scope, target, max[kind], new Date(windowStart + 2 * limits.window)).catch((error: unknown) => {
           reserved[kind].delete(target);
@@ -75,13 +76,14 @@ export function circuitBreakerGuard(options: BreakerOptions): ApplyGuard {
           reserved[kind].delete(target);
           return { skip: `${CIRCUIT_OPEN}: ${admitted.count} ${COUNTED[kind]} in cluster ${cluster} since ${window} (limit ${max[kind]} per ${per})` };
         }
+        added = admitted.added;
       }
       return {
         exit: async (record) => {
           if (record.status === 'done') return;
-          // Nothing changed: the slot goes back.
+          // Nothing changed: the slot goes back, unless an earlier change to the target holds it.
           reserved[kind].delete(target);
-          await counters?.release(scope, target);
+          if (added) await counters?.release(scope, target);
         },
       };
     },
