@@ -171,7 +171,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   logger.info('finding correlated', { decision: verdict.decision, rule: verdict.rule, mode, pods: targets.pods.length, nodes: targets.nodes.length });
 
   // 4. Contain.
-  // Claims first: a target already handled never takes a circuit-breaker slot.
+  // Entered together; the claim's refusal (already handled) is the one reported. A target already
+  // handled in this window is already counted, so it takes no new circuit-breaker slot.
   const guards: ApplyGuard[] = [
     ...(deps.adapters.claims ? [targetClaimsGuard(deps.adapters.claims)] : []),
     circuitBreakerGuard({ limits: policy.limits, cluster: finding.cluster?.name ?? '-', counters: deps.adapters.breaker, kube, now }),

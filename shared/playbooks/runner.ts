@@ -18,25 +18,22 @@ export function mayApply(action: AnyAction, gate: Gate): { apply: boolean; why: 
   return { apply: true, why: '' };
 }
 
-/** Passes the guards in order; a refusal lets the guards already passed know nothing happened. */
+/**
+ * Passes the guards, all at once (each is a table round trip). A refusal (the first in the guards'
+ * order, claims before the breaker) or a failure lets the guards that admitted know nothing happened.
+ */
 async function passGuards(action: AnyAction, target: string, context: ActionContext, skipped: (detail: string) => ActionRecord): Promise<{ skip: ActionRecord } | { exits: GuardExit[] }> {
-  const exits: GuardExit[] = [];
-  try {
-    // Guards protect changes to clusters and roles; notifications are never held back.
-    for (const guard of action.kind === 'containment' ? (context.guards ?? []) : []) {
-      const entry = await guard.enter(action, target, context);
-      if ('skip' in entry) {
-        const record = skipped(entry.skip);
-        await Promise.all(exits.map((exit) => exit(record)));
-        return { skip: record };
-      }
-      exits.push(entry.exit);
-    }
-  } catch (error) {
-    await Promise.all(exits.map((exit) => exit(skipped(describeError(error)))));
-    throw error;
-  }
-  return { exits };
+  // Guards protect changes to clusters and roles; notifications are never held back.
+  const guards = action.kind === 'containment' ? (context.guards ?? []) : [];
+  const entries = await Promise.allSettled(guards.map((guard) => guard.enter(action, target, context)));
+  const exits = entries.flatMap((entry) => (entry.status === 'fulfilled' && 'exit' in entry.value ? [entry.value.exit] : []));
+  const failure = entries.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected');
+  const refusal = entries.flatMap((entry) => (entry.status === 'fulfilled' && 'skip' in entry.value ? [entry.value.skip] : []))[0];
+  if (!failure && refusal === undefined) return { exits };
+  const record = skipped(failure ? describeError(failure.reason) : refusal);
+  await Promise.all(exits.map((exit) => exit(record)));
+  if (failure) throw failure.reason;
+  return { skip: record };
 }
 
 type GuardExit = (record: ActionRecord) => Promise<void>;

@@ -1,7 +1,8 @@
 // The deployment's tables on the way of a quarantine, and what they must not hold up: the
 // delivery is looked up while the cluster is read; each change is claimed before it is made and
 // the claim settled after, alongside the notification (which does not wait for it), all settled
-// before the incident is recorded and the handler returns.
+// before the incident is recorded and the handler returns. The claim and the circuit breaker's
+// slot are taken together.
 import type { IncidentReport } from '../../shared/model';
 import { startSandbox, type Sandbox } from '../support/sandbox';
 import { IDEMPOTENCY_TABLE, INCIDENT_TABLE } from '../support/dynamo';
@@ -62,5 +63,17 @@ describe('a quarantine with the tables', () => {
     const lastSettled = Math.max(...settlements.map((call) => call.endedAt));
     expect(publish.startedAt).toBeLessThan(lastSettled);
     expect(Math.min(...recorded.map((call) => call.startedAt))).toBeGreaterThanOrEqual(lastSettled);
+  });
+
+  it('claims a target and takes its circuit-breaker slot in the same round trip', async () => {
+    await quarantine();
+
+    const calls = sandbox.dynamo!.calls.filter((call) => call.table === INCIDENT_TABLE);
+    const claim = calls.find((call) => call.operation === 'PutItem' && call.sortKey?.startsWith('TARGET#isolate-pod#'));
+    const slot = calls.find((call) => call.operation === 'UpdateItem' && call.sortKey?.endsWith('#pods'));
+    expect(claim).toBeDefined();
+    expect(slot).toBeDefined();
+    expect(slot!.startedAt).toBeLessThan(claim!.endedAt);
+    expect(claim!.startedAt).toBeLessThan(slot!.endedAt);
   });
 });
