@@ -1,9 +1,9 @@
 /**
  * Loads the adapters of the AWS services a playbook is going to call (their modules and clients)
- * before their first call,
- * one after another, once `start` says the moment has come (a cluster connection is open: the
- * targets are being resolved and the process mostly waits on the Kubernetes API). A function
- * that never connects, or never wants them, loads them only if and when it calls them.
+ * before their first call, one after another, once `start` says the moment has come (a cluster
+ * connection is open: the targets are being resolved and the process mostly waits on the
+ * Kubernetes API). A function that never connects, or never wants them, loads them only if and
+ * when it calls them.
  */
 export class Preloader {
   private readonly wanted = new Set<string>();
