@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expiresAt } from './dynamodb';
+import { withRetry } from './retry';
 import type { IncidentLogPort, IncidentRecord, IncidentReportLike, IncidentSummary, TimelineEntry } from './table-ports';
 
 const META = 'META';
+/** The most items one BatchWriteItem takes. */
+const BATCH_LIMIT = 25;
+
+/** What DynamoDB left unprocessed (throttled) after a batch write: sent again, with backoff. */
+class UnprocessedWrites extends Error {}
 const partition = (incidentId: string) => `INCIDENT#${incidentId}`;
 
 /** Sort keys order the timeline; the random tail keeps concurrent invocations from overwriting each other. */
@@ -103,9 +109,8 @@ export class DynamoIncidentLog implements IncidentLogPort {
     const actions: TimelineEntry[] = options.duplicate
       ? []
       : report.actions.map((action) => ({ ...common, kind: 'action', action: action.action, target: action.target, status: action.status, detail: action.detail, before: action.before, durationMs: action.durationMs }));
-    const writes = [delivery, ...actions].map(({ kind, ...entry }, index) =>
-      this.client.send(new PutCommand({ TableName: this.table, Item: { pk: partition(report.incidentId), sk: eventKey(at, index), kind: 'event', entry: kind, ...entry, expiresAt: ttl } })),
-    );
+    const items = [delivery, ...actions].map(({ kind, ...entry }, index) => ({ pk: partition(report.incidentId), sk: eventKey(at, index), kind: 'event', entry: kind, ...entry, expiresAt: ttl }));
+    const writes = Array.from({ length: Math.ceil(items.length / BATCH_LIMIT) }, (_, batch) => this.putAll(items.slice(batch * BATCH_LIMIT, (batch + 1) * BATCH_LIMIT)));
     // The highest severity seen, raised only upwards: a conditional write of its own, alongside
     // the others (refused when not higher; it may land before the META item's other attributes).
     const maxSeverity = this.client
@@ -122,6 +127,19 @@ export class DynamoIncidentLog implements IncidentLogPort {
         if (error.name !== 'ConditionalCheckFailedException') throw error;
       });
     await Promise.all([meta, maxSeverity, ...writes]);
+  }
+
+  /** New items, in one BatchWriteItem (at most BATCH_LIMIT); what comes back unprocessed is sent again. */
+  private async putAll(items: Record<string, unknown>[]): Promise<void> {
+    let pending = items.map((Item) => ({ PutRequest: { Item } }));
+    await withRetry(
+      async () => {
+        const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        pending = (UnprocessedItems?.[this.table] ?? []) as typeof pending;
+        if (pending.length) throw new UnprocessedWrites(`${pending.length} timeline items left unprocessed`);
+      },
+      (error) => error instanceof UnprocessedWrites,
+    );
   }
 
   async get(incidentId: string): Promise<IncidentRecord | undefined> {

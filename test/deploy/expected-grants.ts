@@ -86,8 +86,8 @@ export function expectedActions(name: FunctionName, optIns: OptIns = NO_OPT_INS)
  * handlers send to a local DynamoDB and checks it against these.
  */
 export const TABLE_CALLS = {
-  /** The incident log: upsert the incident, put its timeline items; read one incident back. */
-  record: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  /** The incident log: upsert the incident, put its timeline items (in batches); read one incident back. */
+  record: ['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
   readTimeline: ['dynamodb:Query'],
   /** Per-target claims: conditional put, read on conflict, settle by update or delete; release forgets by delete. */
   claims: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

@@ -57,6 +57,7 @@ describe('a quarantine with the tables', () => {
     const calls = sandbox.dynamo!.calls.filter((call) => call.table === INCIDENT_TABLE);
     const settlements = calls.filter((call) => call.operation === 'UpdateItem' && call.sortKey?.startsWith('TARGET#'));
     const recorded = calls.filter((call) => call.sortKey?.startsWith('EVENT#'));
+    expect(recorded.map((call) => call.operation)).toEqual(['BatchWriteItem']);
     const [publish] = sandbox.aws.callsTo('sns', 'Publish');
     expect(settlements).toHaveLength(claims.length);
     // The notification did not wait for the settlements; the record did.

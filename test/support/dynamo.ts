@@ -30,7 +30,7 @@ export interface LocalDynamo {
 export interface DynamoCall {
   table: string;
   operation: string;
-  /** The sort key of the item written or read, when the request names one (`Key` or `Item`). */
+  /** The sort key of the item written or read, when the request names one (`Key`, `Item`, a batch's first item). */
   sortKey?: string;
   /** Epoch milliseconds, as the other local servers record them. */
   startedAt: number;
@@ -55,9 +55,12 @@ export async function startDynamo(options: { latencyMs?: number } = {}): Promise
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TableName?: string; Key?: { sk?: { S?: string } }; Item?: { sk?: { S?: string } } };
-        call.table = String(body.TableName ?? '');
-        call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S;
+        type Keyed = { sk?: { S?: string } };
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TableName?: string; Key?: Keyed; Item?: Keyed; RequestItems?: Record<string, { PutRequest?: { Item?: Keyed } }[]> };
+        // A batch names its table in RequestItems (the responder's batches write one table).
+        const [batchTable, batch] = Object.entries(body.RequestItems ?? {})[0] ?? [];
+        call.table = String(body.TableName ?? batchTable ?? '');
+        call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S ?? batch?.[0]?.PutRequest?.Item?.sk?.S;
       } catch {
         // Not JSON: no table to record.
       }
