@@ -1,5 +1,8 @@
 // Parent side of worker.ts: one fresh process per scenario is one cold start.
+import { buildSync } from 'esbuild';
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface ActionSummary {
@@ -26,19 +29,47 @@ export interface InvokeReply {
   peakRss: number;
 }
 
+let compiledWorker: string | undefined;
+
+/**
+ * worker.ts as plain JavaScript, compiled once per bench run: the handler process runs on plain
+ * `node`, as Lambda runs it. Forked as TypeScript it would inherit the bench's TypeScript loader
+ * (tsx), whose module hooks about double module init and every chunk the handler loads later.
+ */
+function workerScript(): string {
+  if (!compiledWorker) {
+    const directory = mkdtempSync(join(tmpdir(), 'eks-responder-bench-worker-'));
+    process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+    compiledWorker = join(directory, 'worker.mjs');
+    buildSync({ entryPoints: [join(__dirname, 'worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: compiledWorker, logLevel: 'error' });
+  }
+  return compiledWorker;
+}
+
+/** Sent once the handler module has loaded. */
+export interface ReadyMessage {
+  ready: true;
+  /** Module init: the `import()` of the handler module, in the process, as cold-start.ts times it. */
+  initMs: number;
+}
+
 export class HandlerProcess {
   private nextId = 0;
 
-  private constructor(private readonly child: ChildProcess) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    /** How long the handler module took to load (module init). */
+    readonly initMs: number,
+  ) {}
 
   /** Starts a process that loads the bundle; the environment is what the function would be configured with. */
   static async start(bundlePath: string, env: Record<string, string | undefined>): Promise<HandlerProcess> {
-    const child = fork(join(__dirname, 'worker.ts'), [bundlePath], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
+    const child = fork(workerScript(), [bundlePath], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+      child.once('message', (message: ReadyMessage) => resolve(message));
       child.once('exit', (code) => reject(new Error(`handler process exited with code ${code} before it was ready`)));
     });
-    return new HandlerProcess(child);
+    return new HandlerProcess(child, ready.initMs);
   }
 
   /** Delivers the events at once; resolves when every invocation has ended. */

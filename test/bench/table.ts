@@ -1,7 +1,7 @@
 // The benchmark's printed table. Round trips (RT) are multiples of the servers' fixed latency.
 import type { BurstFigures } from './burst';
 import type { ColdStart } from './cold-start';
-import type { Measured, PlaybookFigures, QuarantineFigures } from './scenarios';
+import type { ColdTotal, Measured, PlaybookFigures, QuarantineFigures } from './scenarios';
 
 /** Every section is absent when `--only` left it out. */
 export interface BenchFigures {
@@ -19,6 +19,7 @@ function columns(rows: string[][]): string {
 
 const rt = (value: number | null): string => (value === null ? 'n/a' : value.toFixed(1));
 const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
+const coldTotal = (total: ColdTotal | undefined): string => (total ? `${total.initMs.toFixed(0)} + ${total.firstInvocationMs.toFixed(0)} = ${total.totalMs.toFixed(0)}` : 'n/a');
 const short = (module: string): string => module.replace('@aws-sdk/client-', '').replace('@aws-sdk/', '').replace('@kubernetes/', '');
 
 function quarantineTable(results: QuarantineFigures[]): string {
@@ -40,6 +41,7 @@ function quarantineTable(results: QuarantineFigures[]): string {
       ['  repeated reads of one object', ...cells(({ figures }) => String(figures.repeatedReads.length)), '0'],
       ['  DescribeCluster calls, new tokens', ...cells(({ figures }) => `${figures.describeClusterCalls}, ${figures.newTokens}`), 'warm: 0, 0'],
       ['  Kubernetes connections opened', ...cells(({ figures }) => String(figures.kubernetesConnections)), ''],
+      ['  cold start to report: module init + first invocation (ms)', coldTotal(cold.coldStart), '', '', ''],
     );
   }
   const all = ({ cold, warm, tables }: QuarantineFigures) => [cold, warm, tables];
