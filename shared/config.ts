@@ -73,45 +73,48 @@ const iamArn = (kinds: string) => z.string().regex(new RegExp(`^arn:aws[a-z-]*:i
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `an ${service} ARN`);
 
-const flag = z.enum(['true', 'false'], 'true or false').default('false').transform((value) => value === 'true');
+const flag = () => z.enum(['true', 'false'], 'true or false').default('false').transform((value) => value === 'true');
 const count = (fallback: number, max: number) => {
   const expected = `a whole number from 1 to ${max}`;
   return z.coerce.number(expected).int(expected).min(1, expected).max(max, expected).default(fallback);
 };
 
-const envSchema = z.object({
-  RESPONSE_MODE: z.enum(MODES as [Mode, ...Mode[]]).optional(),
-  AWS_REGION: z.string().min(1).optional(),
-  NOTIFY_TOPIC_ARN: arn('sns').optional(),
-  SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
-  SLACK_WEBHOOK_SECRET_ID: z.string().min(1).optional(),
-  PROTECTED_NAMESPACES: csv('kube-system'),
-  KUBECONFIG: z.string().min(1).optional(),
-  CONSOLE_BASE_URL: z.url().default('https://console.aws.amazon.com'),
-  CONTROL_PLANE_REMEDIATION: csvOf(z.enum(REMEDIATIONS, { error: `a comma-separated list of ${REMEDIATIONS.join(', ')}` })),
-  ALLOWED_PUBLIC_CIDRS: csvOf(z.union([z.cidrv4(), z.cidrv6()], { error: 'comma-separated CIDRs such as 203.0.113.0/24' })),
-  ADMIN_PRINCIPAL_ALLOW_LIST: csvOf(iamArn('role|user')),
-  RESPONDER_ROLE_ARNS: csvOf(iamArn('role')),
-  SECURITYHUB_STATUS_WHEN_CONTAINED: z.enum(CONTAINED_STATUSES, { error: CONTAINED_STATUSES.join(' or ') }).default('NOTIFIED'),
-  ALLOWED_ACCOUNTS: z
-    .string()
-    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^\d{12}$/, 'comma-separated 12-digit account IDs')).min(1, 'comma-separated 12-digit account IDs'))
-    .optional(),
-  MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name').optional(),
-  // sts:ExternalId: 2-1224 characters of [\w+=,.@:/-].
-  MEMBER_ROLE_EXTERNAL_ID: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'an STS external ID').optional(),
-  EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
-  EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
-  EVIDENCE_LOG_LINES: count(1000, 100_000),
-  EVIDENCE_LOG_BYTES: count(1024 * 1024, 64 * 1024 * 1024),
-  BLOCK_IMAGE: flag,
-  SNAPSHOT_VOLUMES: flag,
-  INCIDENT_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
-  IDEMPOTENCY_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
-  POLICY_SSM_PARAMETER: z.string().regex(/^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name or ARN').optional(),
-  MAX_CONCURRENT_CALLS: count(10, 1000),
-});
+// Built on the first loadConfig (`z.lazy`), at the first invocation: module init builds no schema.
+const envSchema = z.lazy(() =>
+  z.object({
+    RESPONSE_MODE: z.enum(MODES as [Mode, ...Mode[]]).optional(),
+    AWS_REGION: z.string().min(1).optional(),
+    NOTIFY_TOPIC_ARN: arn('sns').optional(),
+    SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SLACK_WEBHOOK_SECRET_ID: z.string().min(1).optional(),
+    PROTECTED_NAMESPACES: csv('kube-system'),
+    KUBECONFIG: z.string().min(1).optional(),
+    CONSOLE_BASE_URL: z.url().default('https://console.aws.amazon.com'),
+    CONTROL_PLANE_REMEDIATION: csvOf(z.enum(REMEDIATIONS, { error: `a comma-separated list of ${REMEDIATIONS.join(', ')}` })),
+    ALLOWED_PUBLIC_CIDRS: csvOf(z.union([z.cidrv4(), z.cidrv6()], { error: 'comma-separated CIDRs such as 203.0.113.0/24' })),
+    ADMIN_PRINCIPAL_ALLOW_LIST: csvOf(iamArn('role|user')),
+    RESPONDER_ROLE_ARNS: csvOf(iamArn('role')),
+    SECURITYHUB_STATUS_WHEN_CONTAINED: z.enum(CONTAINED_STATUSES, { error: CONTAINED_STATUSES.join(' or ') }).default('NOTIFIED'),
+    ALLOWED_ACCOUNTS: z
+      .string()
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^\d{12}$/, 'comma-separated 12-digit account IDs')).min(1, 'comma-separated 12-digit account IDs'))
+      .optional(),
+    MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name').optional(),
+    // sts:ExternalId: 2-1224 characters of [\w+=,.@:/-].
+    MEMBER_ROLE_EXTERNAL_ID: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'an STS external ID').optional(),
+    EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+    EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
+    EVIDENCE_LOG_LINES: count(1000, 100_000),
+    EVIDENCE_LOG_BYTES: count(1024 * 1024, 64 * 1024 * 1024),
+    BLOCK_IMAGE: flag(),
+    SNAPSHOT_VOLUMES: flag(),
+    INCIDENT_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
+    IDEMPOTENCY_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
+    POLICY_SSM_PARAMETER: z.string().regex(/^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name or ARN').optional(),
+    MAX_CONCURRENT_CALLS: count(10, 1000),
+  }),
+);
 
 export type Runtime = 'lambda' | 'cli';
 

@@ -8,25 +8,28 @@ import { runRelease } from './playbooks/release';
 import { manualFinding, manualTargetSchema } from './sources/manual';
 import { parseWith } from './sources/parse';
 
-export const manualRequestSchema = z
-  .object({
-    playbook: z.enum(PLAYBOOK_NAMES as [PlaybookName, ...PlaybookName[]]),
-    event: z.unknown().optional(),
-    target: z.object({ cluster: z.string(), namespace: z.string(), pod: z.string() }).optional(),
-    /** Release only: the incident to release, and its cluster when the incident table does not know it. */
-    incident: z.string().optional(),
-    cluster: z.string().optional(),
-    restoreRoleSessions: z.boolean().optional(),
-    mode: z.enum(MODES as [Mode, ...Mode[]]).optional(),
-    reason: z.string().max(500).optional(),
-    allowProtected: z.boolean().optional(),
-  })
-  .refine((request) => [request.event, request.target, request.incident].filter((value) => value !== undefined).length === 1, {
-    message: 'give exactly one of "event", "target" or (release only) "incident"',
-  })
-  .refine((request) => request.playbook === 'release' || (request.incident === undefined && request.restoreRoleSessions === undefined), {
-    message: '"incident" and "restoreRoleSessions" are for the release playbook',
-  });
+// Built on first parse (`z.lazy`), not at import: only manual invocations build it.
+export const manualRequestSchema = z.lazy(() =>
+  z
+    .object({
+      playbook: z.enum(PLAYBOOK_NAMES as [PlaybookName, ...PlaybookName[]]),
+      event: z.unknown().optional(),
+      target: z.object({ cluster: z.string(), namespace: z.string(), pod: z.string() }).optional(),
+      /** Release only: the incident to release, and its cluster when the incident table does not know it. */
+      incident: z.string().optional(),
+      cluster: z.string().optional(),
+      restoreRoleSessions: z.boolean().optional(),
+      mode: z.enum(MODES as [Mode, ...Mode[]]).optional(),
+      reason: z.string().max(500).optional(),
+      allowProtected: z.boolean().optional(),
+    })
+    .refine((request) => [request.event, request.target, request.incident].filter((value) => value !== undefined).length === 1, {
+      message: 'give exactly one of "event", "target" or (release only) "incident"',
+    })
+    .refine((request) => request.playbook === 'release' || (request.incident === undefined && request.restoreRoleSessions === undefined), {
+      message: '"incident" and "restoreRoleSessions" are for the release playbook',
+    }),
+);
 
 export type ManualRequest = z.infer<typeof manualRequestSchema>;
 

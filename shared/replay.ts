@@ -46,11 +46,14 @@ export interface ReplayOptions {
 /** Long enough for a whole run: a message taken stays hidden until it is deleted or released at the end. */
 const HIDE_SECONDS = 900;
 
-const destinationSchema = z.object({
-  requestContext: z.object({ functionArn: z.string().optional(), condition: z.string().optional(), approximateInvokeCount: z.number().optional() }),
-  requestPayload: z.unknown(),
-  responsePayload: z.object({ errorType: z.string().optional(), errorMessage: z.string().optional() }).nullish(),
-});
+// Built on first parse (`z.lazy`), not at import: only a replay builds it.
+const destinationSchema = z.lazy(() =>
+  z.object({
+    requestContext: z.object({ functionArn: z.string().optional(), condition: z.string().optional(), approximateInvokeCount: z.number().optional() }),
+    requestPayload: z.unknown(),
+    responsePayload: z.object({ errorType: z.string().optional(), errorMessage: z.string().optional() }).nullish(),
+  }),
+);
 
 export function parseFailedEvent(message: ReceivedMessage): FailedEvent {
   const document = parseJsonText(message.body, `message ${message.messageId}`);

@@ -1,9 +1,9 @@
 import type { Decision, Finding, Mode, Targets } from '../model';
 import { playbookNamed, type PlaybookName } from '../playbooks/registry';
 import { decideControlPlane, type ControlPlaneSettings } from './control-plane-policy';
-import { DEFAULT_POLICY_DATA } from './default-policy-text';
+import { DEFAULT_POLICY } from './default-policy-text';
 import { evaluatePolicy, factsOf, type PolicyFacts, type TraceEntry } from './evaluate';
-import { policySchema, type ResponsePolicy } from './schema';
+import type { ResponsePolicy } from './schema';
 
 export interface Verdict {
   decision: Decision;
@@ -22,15 +22,13 @@ export type PolicySettings = ControlPlaneSettings;
 
 export const DEFAULT_SETTINGS: PolicySettings = { controlPlaneRemediation: [], allowedPublicCidrs: [], adminPrincipalAllowList: [], responderPrincipals: [] };
 
-let builtIn: ResponsePolicy | undefined;
-
 /**
- * The policy shipped in `default-policy.yaml`, embedded parsed at build time and validated once
- * here; test/shared/policy/default-policy.test.ts checks it equals the file loaded with every check.
+ * The policy shipped in `default-policy.yaml`, embedded parsed and validated at build time, so
+ * no function builds the policy schema for it; test/shared/policy/default-policy.test.ts checks
+ * it equals the file loaded with every check.
  */
 export function builtInPolicy(): ResponsePolicy {
-  builtIn ??= policySchema.parse(DEFAULT_POLICY_DATA);
-  return builtIn;
+  return DEFAULT_POLICY;
 }
 
 /** Facts that cost a call, fetched only when a rule needs them. */

@@ -13,34 +13,37 @@ const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const EKS_EVENT_SOURCE = 'eks.amazonaws.com';
 
-const userIdentitySchema = z.looseObject({
-  type: nullish(z.string()),
-  arn: nullish(z.string()),
-  principalId: nullish(z.string()),
-  invokedBy: nullish(z.string()),
-  sessionContext: nullish(z.looseObject({ sessionIssuer: nullish(z.looseObject({ type: nullish(z.string()), arn: nullish(z.string()) })) })),
-});
+// Built on first parse (`z.lazy`), not at import: only the CloudTrail function and the CLI ever build them.
+export const cloudTrailRecordSchema = z.lazy(() =>
+  z.looseObject({
+    eventSource: z.string().min(1),
+    eventName: z.string().min(1),
+    eventID: z.string().min(1),
+    eventTime: nullish(z.string()),
+    awsRegion: z.string().min(1),
+    recipientAccountId: nullish(z.string()),
+    userIdentity: z.looseObject({
+      type: nullish(z.string()),
+      arn: nullish(z.string()),
+      principalId: nullish(z.string()),
+      invokedBy: nullish(z.string()),
+      sessionContext: nullish(z.looseObject({ sessionIssuer: nullish(z.looseObject({ type: nullish(z.string()), arn: nullish(z.string()) })) })),
+    }),
+    sourceIPAddress: nullish(z.string()),
+    userAgent: nullish(z.string()),
+    requestParameters: nullish(z.record(z.string(), z.unknown())),
+    errorCode: nullish(z.string()),
+  }),
+);
 
-export const cloudTrailRecordSchema = z.looseObject({
-  eventSource: z.string().min(1),
-  eventName: z.string().min(1),
-  eventID: z.string().min(1),
-  eventTime: nullish(z.string()),
-  awsRegion: z.string().min(1),
-  recipientAccountId: nullish(z.string()),
-  userIdentity: userIdentitySchema,
-  sourceIPAddress: nullish(z.string()),
-  userAgent: nullish(z.string()),
-  requestParameters: nullish(z.record(z.string(), z.unknown())),
-  errorCode: nullish(z.string()),
-});
-
-export const cloudTrailEventSchema = z.looseObject({
-  source: z.string().startsWith('aws.'),
-  'detail-type': z.literal(CLOUDTRAIL_DETAIL_TYPE),
-  account: nullish(z.string()),
-  detail: z.unknown(),
-});
+export const cloudTrailEventSchema = z.lazy(() =>
+  z.looseObject({
+    source: z.string().startsWith('aws.'),
+    'detail-type': z.literal(CLOUDTRAIL_DETAIL_TYPE),
+    account: nullish(z.string()),
+    detail: z.unknown(),
+  }),
+);
 
 /** How much each weakening weighs, on GuardDuty's 0–10 scale, for reports and subscription filters. */
 export const RISK_SEVERITY: Record<ControlPlaneRisk['kind'], number> = {

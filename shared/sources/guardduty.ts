@@ -7,68 +7,74 @@ import { parseWith } from './parse';
 /**
  * GuardDuty findings as EventBridge delivers them (`detail`), or as GetFindings returns them
  * once camelized. Only the fields the responder uses are checked; the rest pass through.
+ * Built on first parse (`z.lazy`), not at import: building zod schemas is most of module init,
+ * and a function builds only the schemas of the events it receives.
  */
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
 
-const containerSchema = z.looseObject({ name: nullish(z.string()), image: nullish(z.string()) });
+export const guardDutyFindingSchema = z.lazy(() => {
+  const containerSchema = z.looseObject({ name: nullish(z.string()), image: nullish(z.string()) });
 
-// Some producers send partial workload details (only a namespace): tolerated, then ignored.
-const workloadSchema = z.looseObject({
-  name: nullish(z.string()),
-  type: nullish(z.string()),
-  namespace: nullish(z.string()),
-  uid: nullish(z.string()),
-  containers: nullish(z.array(containerSchema)),
-});
+  // Some producers send partial workload details (only a namespace): tolerated, then ignored.
+  const workloadSchema = z.looseObject({
+    name: nullish(z.string()),
+    type: nullish(z.string()),
+    namespace: nullish(z.string()),
+    uid: nullish(z.string()),
+    containers: nullish(z.array(containerSchema)),
+  });
 
-const apiCallSchema = z.looseObject({
-  verb: nullish(z.string()),
-  requestUri: nullish(z.string()),
-  resource: nullish(z.string()),
-  resourceName: nullish(z.string()),
-  namespace: nullish(z.string()),
-});
+  const apiCallSchema = z.looseObject({
+    verb: nullish(z.string()),
+    requestUri: nullish(z.string()),
+    resource: nullish(z.string()),
+    resourceName: nullish(z.string()),
+    namespace: nullish(z.string()),
+  });
 
-const userSchema = z.looseObject({
-  username: z.string().min(1),
-  groups: nullish(z.array(z.string())),
-});
+  const userSchema = z.looseObject({
+    username: z.string().min(1),
+    groups: nullish(z.array(z.string())),
+  });
 
-export const guardDutyFindingSchema = z.looseObject({
-  id: z.string().min(1),
-  arn: nullish(z.string()),
-  type: z.string().min(1),
-  accountId: z.string().min(1),
-  region: z.string().min(1),
-  severity: z.number().min(0).max(10),
-  title: nullish(z.string()),
-  createdAt: nullish(z.union([z.string(), z.number()])),
-  resource: z.looseObject({
-    resourceType: z.string().min(1),
-    eksClusterDetails: nullish(z.looseObject({ name: z.string().min(1), arn: nullish(z.string()) })),
-    kubernetesDetails: nullish(
+  return z.looseObject({
+    id: z.string().min(1),
+    arn: nullish(z.string()),
+    type: z.string().min(1),
+    accountId: z.string().min(1),
+    region: z.string().min(1),
+    severity: z.number().min(0).max(10),
+    title: nullish(z.string()),
+    createdAt: nullish(z.union([z.string(), z.number()])),
+    resource: z.looseObject({
+      resourceType: z.string().min(1),
+      eksClusterDetails: nullish(z.looseObject({ name: z.string().min(1), arn: nullish(z.string()) })),
+      kubernetesDetails: nullish(
+        z.looseObject({
+          kubernetesWorkloadDetails: nullish(workloadSchema),
+          kubernetesUserDetails: nullish(userSchema),
+        }),
+      ),
+      instanceDetails: nullish(z.looseObject({ instanceId: nullish(z.string()) })),
+    }),
+    service: nullish(
       z.looseObject({
-        kubernetesWorkloadDetails: nullish(workloadSchema),
-        kubernetesUserDetails: nullish(userSchema),
+        additionalInfo: nullish(z.unknown()),
+        action: nullish(z.looseObject({ kubernetesApiCallAction: nullish(apiCallSchema) })),
       }),
     ),
-    instanceDetails: nullish(z.looseObject({ instanceId: nullish(z.string()) })),
-  }),
-  service: nullish(
-    z.looseObject({
-      additionalInfo: nullish(z.unknown()),
-      action: nullish(z.looseObject({ kubernetesApiCallAction: nullish(apiCallSchema) })),
-    }),
-  ),
+  });
 });
 
 export type GuardDutyFinding = z.infer<typeof guardDutyFindingSchema>;
 
-export const guardDutyEventSchema = z.looseObject({
-  source: z.literal('aws.guardduty'),
-  'detail-type': z.literal('GuardDuty Finding'),
-  detail: z.unknown(),
-});
+export const guardDutyEventSchema = z.lazy(() =>
+  z.looseObject({
+    source: z.literal('aws.guardduty'),
+    'detail-type': z.literal('GuardDuty Finding'),
+    detail: z.unknown(),
+  }),
+);
 
 /** Sample findings say so in `additionalInfo`, either directly or, since late 2022, as a JSON string in `value`. */
 function isSampleFinding(additionalInfo: unknown): boolean {

@@ -3,14 +3,16 @@ import * as z from 'zod';
 import type { Finding } from '../model';
 import { parseWith } from './parse';
 
-const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a Kubernetes object name');
-
-export const manualTargetSchema = z.object({
-  cluster: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'an EKS cluster name'),
-  namespace: k8sName,
-  pod: k8sName,
-  account: z.string().optional(),
-  region: z.string().optional(),
+// Built on first parse (`z.lazy`), not at import: only manual invocations build it.
+export const manualTargetSchema = z.lazy(() => {
+  const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a Kubernetes object name');
+  return z.object({
+    cluster: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'an EKS cluster name'),
+    namespace: k8sName,
+    pod: k8sName,
+    account: z.string().optional(),
+    region: z.string().optional(),
+  });
 });
 
 export type ManualTarget = z.infer<typeof manualTargetSchema>;

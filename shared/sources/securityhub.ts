@@ -8,51 +8,54 @@ import { parseWith } from './parse';
 /**
  * Security Hub findings (ASFF) as EventBridge delivers them in `Security Hub Findings -
  * Imported` and `Security Hub Findings - Custom Action` events. Only the fields the responder
- * uses are checked; the rest pass through.
+ * uses are checked; the rest pass through. Built on first parse (`z.lazy`), not at import:
+ * only the Security Hub function and the CLI ever build them.
  */
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
 
 export const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 type SeverityLabel = (typeof SEVERITY_LABELS)[number];
 
-const severitySchema = z.looseObject({
-  Label: nullish(z.enum(SEVERITY_LABELS)),
-  Normalized: nullish(z.number().min(0).max(100)),
-});
+export const asffFindingSchema = z.lazy(() => {
+  const severitySchema = z.looseObject({
+    Label: nullish(z.enum(SEVERITY_LABELS)),
+    Normalized: nullish(z.number().min(0).max(100)),
+  });
 
-// ASFF says ProductFields and Details.Other hold strings; producers are not always strict.
-const stringMap = nullish(z.record(z.string(), z.unknown()));
+  // ASFF says ProductFields and Details.Other hold strings; producers are not always strict.
+  const stringMap = nullish(z.record(z.string(), z.unknown()));
 
-const resourceSchema = z.looseObject({
-  Type: z.string().min(1),
-  Id: z.string().min(1),
-  Region: nullish(z.string()),
-  Details: nullish(
-    z.looseObject({
-      Other: stringMap,
-      AwsEksCluster: nullish(z.looseObject({ Name: nullish(z.string()), Arn: nullish(z.string()) })),
-    }),
-  ),
-});
+  const resourceSchema = z.looseObject({
+    Type: z.string().min(1),
+    Id: z.string().min(1),
+    Region: nullish(z.string()),
+    Details: nullish(
+      z.looseObject({
+        Other: stringMap,
+        AwsEksCluster: nullish(z.looseObject({ Name: nullish(z.string()), Arn: nullish(z.string()) })),
+      }),
+    ),
+  });
 
-export const asffFindingSchema = z.looseObject({
-  Id: z.string().min(1),
-  ProductArn: z.string().min(1),
-  ProductName: nullish(z.string()),
-  GeneratorId: nullish(z.string()),
-  AwsAccountId: z.string().min(1),
-  Region: nullish(z.string()),
-  Types: nullish(z.array(z.string())),
-  Title: nullish(z.string()),
-  CreatedAt: nullish(z.string()),
-  Severity: nullish(severitySchema),
-  FindingProviderFields: nullish(z.looseObject({ Severity: nullish(severitySchema) })),
-  ProductFields: stringMap,
-  Resources: z.array(resourceSchema).min(1),
-  RecordState: nullish(z.string()),
-  Workflow: nullish(z.looseObject({ Status: nullish(z.string()) })),
-  WorkflowState: nullish(z.string()),
-  Sample: nullish(z.boolean()),
+  return z.looseObject({
+    Id: z.string().min(1),
+    ProductArn: z.string().min(1),
+    ProductName: nullish(z.string()),
+    GeneratorId: nullish(z.string()),
+    AwsAccountId: z.string().min(1),
+    Region: nullish(z.string()),
+    Types: nullish(z.array(z.string())),
+    Title: nullish(z.string()),
+    CreatedAt: nullish(z.string()),
+    Severity: nullish(severitySchema),
+    FindingProviderFields: nullish(z.looseObject({ Severity: nullish(severitySchema) })),
+    ProductFields: stringMap,
+    Resources: z.array(resourceSchema).min(1),
+    RecordState: nullish(z.string()),
+    Workflow: nullish(z.looseObject({ Status: nullish(z.string()) })),
+    WorkflowState: nullish(z.string()),
+    Sample: nullish(z.boolean()),
+  });
 });
 
 export type AsffFinding = z.infer<typeof asffFindingSchema>;
@@ -60,16 +63,18 @@ export type AsffFinding = z.infer<typeof asffFindingSchema>;
 export const SECURITY_HUB_IMPORTED = 'Security Hub Findings - Imported';
 export const SECURITY_HUB_CUSTOM_ACTION = 'Security Hub Findings - Custom Action';
 
-export const securityHubEventSchema = z.looseObject({
-  source: z.literal('aws.securityhub'),
-  'detail-type': z.enum([SECURITY_HUB_IMPORTED, SECURITY_HUB_CUSTOM_ACTION]),
-  region: nullish(z.string()),
-  resources: nullish(z.array(z.string())),
-  detail: z.looseObject({
-    findings: z.array(z.unknown()).min(1, 'expected at least one finding'),
-    actionName: nullish(z.string()),
+export const securityHubEventSchema = z.lazy(() =>
+  z.looseObject({
+    source: z.literal('aws.securityhub'),
+    'detail-type': z.enum([SECURITY_HUB_IMPORTED, SECURITY_HUB_CUSTOM_ACTION]),
+    region: nullish(z.string()),
+    resources: nullish(z.array(z.string())),
+    detail: z.looseObject({
+      findings: z.array(z.unknown()).min(1, 'expected at least one finding'),
+      actionName: nullish(z.string()),
+    }),
   }),
-});
+);
 
 /** Where Security Hub itself puts a label-only severity on its 0–100 scale (ASFF `Severity.Normalized`). */
 const LABEL_FLOOR: Record<SeverityLabel, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 40, HIGH: 70, CRITICAL: 90 };

@@ -1,7 +1,8 @@
 // The packaged function zips, unpacked as Lambda unpacks them: each holds its handler module and
 // its own chunks (esbuild.config.js), every module in it loads, the handler's module init leaves
-// the Kubernetes client for later (shared/adapters/cluster-connector.ts), and the packaged
-// guardduty handler contains a workload, loading the chunks of every client it calls on the way.
+// the Kubernetes client for later (shared/adapters/cluster-connector.ts) and builds no schema
+// (each is built on first use), and the packaged guardduty handler contains a workload, loading
+// the chunks of every client it calls on the way.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { promisify } from 'node:util';
 import { QUARANTINE_LABEL } from '../../shared/markers';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
+import { callsDuringInitAndInvocation } from '../support/function-coverage';
 import { modulesLoadedBy } from '../support/loaded-modules';
 import { EVIDENCE_BUCKET, startSandbox, TOPIC_ARN } from '../support/sandbox';
 import { extractZip } from '../support/zip';
@@ -88,6 +90,26 @@ describe('packaged function bundles', () => {
     expect(loaded).toContain(join(directory, handlerFile));
     expect(loaded.filter(holdsClient)).toEqual([]);
     expect(files.map((file) => join(directory, file)).filter(holdsClient)).toHaveLength(1);
+  }, 60_000);
+
+  it('guardduty: module init builds no schema; a GuardDuty event builds the configuration and GuardDuty schemas only', async () => {
+    const { directory, handlerFile } = unpacked.guardduty;
+    // Text inside each schema's definition, as the minified bundle writes it (object keys, messages).
+    const schemas = {
+      configuration: 'a DynamoDB table name',
+      guardDuty: 'eksClusterDetails:',
+      securityHub: 'FindingProviderFields:',
+      cloudTrail: 'recipientAccountId:',
+      policyFile: 'give max or below, not both',
+    };
+    // Low severity: the built-in policy ignores it, so the invocation makes no call.
+    const event = asEventBridgeEvent(argocdFinding({ severity: 2 }));
+
+    const { init, invocation } = await callsDuringInitAndInvocation(join(directory, handlerFile), event, Object.values(schemas), { ...env, AWS_REGION: 'us-east-1' });
+
+    const built = (calls: Record<string, number>) => Object.entries(schemas).filter(([, text]) => calls[text] > 0).map(([name]) => name);
+    expect(built(init)).toEqual([]);
+    expect(built(invocation)).toEqual(['configuration', 'guardDuty']);
   }, 60_000);
 
   it('guardduty: the packaged handler contains a workload in enforce mode, with every client it calls', async () => {

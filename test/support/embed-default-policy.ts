@@ -1,11 +1,12 @@
 // Writes shared/policy/default-policy-text.ts from shared/policy/default-policy.yaml, the one
 // source of truth. The module lets every bundle (esbuild), the CLI (tsx) and jest load the
-// built-in policy without a file loader, and already parsed: a function's cold start does not
-// load the YAML parser for it (the schema still validates it). A test fails when they differ.
+// built-in policy without a file loader, already parsed and validated: a function's cold start
+// loads neither the YAML parser nor the policy schema for it. A test fails when they differ.
 //   npx tsx test/support/embed-default-policy.ts
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { policySchema } from '../../shared/policy/schema';
 
 export const POLICY_DIR = join(__dirname, '..', '..', 'shared', 'policy');
 export const YAML_PATH = join(POLICY_DIR, 'default-policy.yaml');
@@ -15,10 +16,12 @@ export function embeddedModule(yamlText: string): string {
   return [
     '// Generated from default-policy.yaml by test/support/embed-default-policy.ts; edit the YAML, then',
     '// run `npx tsx test/support/embed-default-policy.ts`. A test checks the two are the same.',
+    "import type { ResponsePolicy } from './schema';",
+    '',
     `export const DEFAULT_POLICY_YAML = ${JSON.stringify(yamlText)};`,
     '',
-    '/** DEFAULT_POLICY_YAML parsed (not yet validated). */',
-    `export const DEFAULT_POLICY_DATA: unknown = ${JSON.stringify(parseDocument(yamlText).toJS({ maxAliasCount: 100 }))};`,
+    '/** DEFAULT_POLICY_YAML parsed and validated by the policy schema: defaults filled in, durations in milliseconds. */',
+    `export const DEFAULT_POLICY: ResponsePolicy = ${JSON.stringify(policySchema.parse(parseDocument(yamlText).toJS({ maxAliasCount: 100 })))};`,
     '',
   ].join('\n');
 }
