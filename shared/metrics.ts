@@ -1,4 +1,4 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { IncidentReport } from './model';
 
 /**
@@ -23,7 +23,9 @@ export const METRIC_NAMES = {
   circuitOpen: 'CircuitOpen',
 } as const;
 
-export function createMetrics(): Metrics {
+/** Powertools metrics are needed only when an invocation ends: they load while it runs, not at module init. */
+export async function createMetrics(): Promise<Metrics> {
+  const { Metrics } = await import('@aws-lambda-powertools/metrics');
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 }
 
@@ -36,8 +38,8 @@ export function timeToContainSeconds(report: IncidentReport): number | undefined
 
 /** Adds one report's metrics; the per-action counts go out at once, each with its own dimensions. */
 export function recordReport(metrics: Metrics, report: IncidentReport): void {
-  metrics.addMetric(METRIC_NAMES.findingsReceived, MetricUnit.Count, 1);
-  if (report.decision !== 'ignore') metrics.addMetric(METRIC_NAMES.incidents, MetricUnit.Count, 1);
+  metrics.addMetric(METRIC_NAMES.findingsReceived, 'Count', 1);
+  if (report.decision !== 'ignore') metrics.addMetric(METRIC_NAMES.incidents, 'Count', 1);
   const counts = new Map<string, { action: string; status: string; count: number }>();
   for (const { action, status } of report.actions) {
     const key = JSON.stringify([action, status]);
@@ -46,23 +48,34 @@ export function recordReport(metrics: Metrics, report: IncidentReport): void {
     counts.set(key, entry);
   }
   for (const { action, status, count } of counts.values()) {
-    metrics.singleMetric().addDimensions({ action, status }).addMetric(METRIC_NAMES.actions, MetricUnit.Count, count);
+    metrics.singleMetric().addDimensions({ action, status }).addMetric(METRIC_NAMES.actions, 'Count', count);
   }
   const seconds = timeToContainSeconds(report);
-  if (seconds !== undefined) metrics.addMetric(METRIC_NAMES.timeToContain, MetricUnit.Seconds, seconds);
+  if (seconds !== undefined) metrics.addMetric(METRIC_NAMES.timeToContain, 'Seconds', seconds);
 }
 
 /**
  * Runs one invocation and publishes the metrics of every report it produced, also when it then
  * fails (the caller raises for failed actions after this returns).
  */
-export async function withMetrics<T extends IncidentReport | IncidentReport[]>(run: () => Promise<T>, metrics: Metrics = createMetrics()): Promise<T> {
+export async function withMetrics<T extends IncidentReport | IncidentReport[]>(run: () => Promise<T>, metrics?: Metrics): Promise<T> {
+  const ready = metrics ? Promise.resolve(metrics) : createMetrics();
+  // Awaited once the run ends; a failure to load meanwhile is not unhandled.
+  ready.catch(() => undefined);
+  const outcome = await run().then(
+    (result) => ({ ok: true as const, result }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  // A run's own error outranks metrics that could not load.
+  const published = await ready.catch((error: unknown) => {
+    throw outcome.ok ? error : outcome.error;
+  });
   try {
-    const result = await run();
-    for (const report of ([] as IncidentReport[]).concat(result)) recordReport(metrics, report);
-    return result;
+    if (outcome.ok) for (const report of ([] as IncidentReport[]).concat(outcome.result)) recordReport(published, report);
   } finally {
     // Bad input produces no report: nothing to publish, and no "no metrics" warning either.
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    if (published.hasStoredMetrics()) published.publishStoredMetrics();
   }
+  if (!outcome.ok) throw outcome.error;
+  return outcome.result;
 }

@@ -4,7 +4,8 @@ import { CorrelationError } from '../errors';
 import { createClusterToken } from './eks-token';
 import { afterPendingIo } from './event-loop';
 import { Limiter } from './limiter';
-import { DEFAULT_RETRY } from './retry';
+// Type only: the retry (exponential-backoff) loads with the Kubernetes client, not at module init.
+import type { RetryOptions } from './retry';
 import type { ClusterConnector, KubernetesPort } from './ports';
 
 /**
@@ -30,6 +31,8 @@ function departure(command: DescribeClusterCommand): Promise<void> {
 export interface ConnectorOptions {
   /** Kubernetes API calls in flight at once per cluster; unbounded when absent. */
   maxConcurrentCalls?: number;
+  /** Retry of transient Kubernetes API failures; the client's DEFAULT_RETRY when absent. */
+  retry?: RetryOptions;
 }
 
 interface CachedConnection {
@@ -100,7 +103,7 @@ export class EksClusterConnector implements ClusterConnector {
       contexts: [{ name: cluster, cluster, user: 'eks-responder' }],
       currentContext: cluster,
     });
-    return { port: new ClientNodeKubernetes(config, `eks:${cluster}`, DEFAULT_RETRY, this.limiterFor(`${region}/${cluster}`)), expiresAt: token.expiresAt };
+    return { port: new ClientNodeKubernetes(config, `eks:${cluster}`, this.options.retry, this.limiterFor(`${region}/${cluster}`)), expiresAt: token.expiresAt };
   }
 
   private limiterFor(key: string): Limiter | undefined {
@@ -140,7 +143,7 @@ export class KubeconfigConnector implements ClusterConnector {
         throw new CorrelationError(`kubeconfig ${this.path} has no current context`, { retryable: false });
       }
       const limit = this.options.maxConcurrentCalls;
-      this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`, DEFAULT_RETRY, limit === undefined ? undefined : new Limiter(limit));
+      this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`, this.options.retry, limit === undefined ? undefined : new Limiter(limit));
     }
     return this.port;
   }

@@ -1,7 +1,7 @@
 // The packaged function zips, unpacked as Lambda unpacks them: each holds its handler module and
 // its own chunks (esbuild.config.js), every module in it loads, the handler's module init leaves
-// the Kubernetes client for later (shared/adapters/cluster-connector.ts) and builds no schema
-// (each is built on first use), and the packaged guardduty handler contains a workload, loading
+// the Kubernetes client, Powertools metrics and what only a policy file needs for later, and
+// builds no schema (each is built on first use), and the packaged guardduty handler contains a workload, loading
 // the chunks of every client it calls on the way.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -90,6 +90,22 @@ describe('packaged function bundles', () => {
     expect(loaded).toContain(join(directory, handlerFile));
     expect(loaded.filter(holdsClient)).toEqual([]);
     expect(files.map((file) => join(directory, file)).filter(holdsClient)).toHaveLength(1);
+  }, 60_000);
+
+  it('guardduty: module init leaves Powertools metrics, the Kubernetes retry and the policy-file schema for later; the zip holds them', async () => {
+    const { directory, files, handlerFile } = unpacked.guardduty;
+    // Code of each that minifying leaves as it is.
+    const later = {
+      metrics: 'CloudWatchMetrics',
+      retry: 'numOfAttempts',
+      policyFile: 'give max or below, not both',
+    };
+    const holding = (paths: string[]) => Object.entries(later).filter(([, code]) => paths.some((path) => readFileSync(path, 'utf8').includes(code))).map(([name]) => name);
+
+    const loaded = await modulesLoadedBy(join(directory, handlerFile), env);
+
+    expect(holding(loaded)).toEqual([]);
+    expect(holding(files.map((file) => join(directory, file)))).toEqual(Object.keys(later));
   }, 60_000);
 
   it('guardduty: module init builds no schema; a GuardDuty event builds the configuration and GuardDuty schemas only', async () => {
