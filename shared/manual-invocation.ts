@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { MODES, type IncidentReport, type Mode } from './model';
 import { respond, type PipelineDeps } from './pipeline';
-import { PLAYBOOK_NAMES, type PlaybookName } from './playbooks/registry';
+import { PLAYBOOK_NAMES, type PlaybookName } from './playbooks/names';
 import { normalizeEvent, splitInput } from './sources';
 import { runRelease } from './playbooks/release';
 import { manualFinding, manualTargetSchema } from './sources/manual';

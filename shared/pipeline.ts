@@ -13,10 +13,14 @@ import { applyProtectedScopes } from './policy/protected-scopes';
 import { policySettingsFor } from './policy/settings';
 import type { PolicyProvider } from './policy/source';
 import type { ActionContext, ActionPhase, AnyAction, ApplyGuard, CorrelationNeed } from './playbooks/action';
-import { targetClaimsGuard } from './playbooks/guards/target-claims';
-import { containmentActionsOf, NOTIFICATION_ACTIONS, type PlaybookName } from './playbooks/registry';
-import { runActions } from './playbooks/runner';
+import type { PlaybookName } from './playbooks/names';
 import { incidentIdFor } from './sources/guardduty';
+
+/**
+ * The playbooks' code (registry, actions, runner, claims), a third of the pipeline's: loaded for
+ * the first finding that gets a response, not at module init; an ignored finding never loads it.
+ */
+const loadPlaybooks = () => Promise.all([import('./playbooks/registry'), import('./playbooks/runner'), import('./playbooks/guards/target-claims')]);
 
 export interface RespondOptions {
   /** The deployment's mode (RESPONSE_MODE, or the CLI's --mode); a policy rule may lower it, never raise it. */
@@ -62,7 +66,7 @@ function correlationNeed(finding: Finding, actions: AnyAction[]): CorrelationNee
 }
 
 /** Containment actions of the playbook, minus those the deciding rule opts out of (recorded as skipped). */
-function selectActions(verdict: Verdict, config: ResponderConfig): { actions: AnyAction[]; optedOut: ActionRecord[] } {
+function selectActions(verdict: Verdict, config: ResponderConfig, containmentActionsOf: (playbook: PlaybookName, config: ResponderConfig) => AnyAction[]): { actions: AnyAction[]; optedOut: ActionRecord[] } {
   const all = containmentActionsOf(verdict.playbook, config);
   const optedOut = all
     .filter((action) => verdict.skipActions.includes(action.name))
@@ -147,7 +151,8 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   // 2. Correlate as far as the playbook needs, then mark what the policy protects: first the
   // pods and nodes, which is all the decision and most containment need; the complete targets
   // (owners, IAM roles) follow a round trip later, for the actions that need them and the report.
-  const { actions, optedOut } = selectActions(verdict, deps.config);
+  const [{ containmentActionsOf, NOTIFICATION_ACTIONS }, { runActions }, { targetClaimsGuard }] = await loadPlaybooks();
+  const { actions, optedOut } = selectActions(verdict, deps.config, containmentActionsOf);
   // The AWS clients the actions and notifications call load while the targets are resolved.
   deps.adapters.prepare?.([...actions, ...NOTIFICATION_ACTIONS].flatMap((action) => action.permissions.iam.map((permission) => permission.split(':')[0])));
   const need = correlationNeed(finding, actions);

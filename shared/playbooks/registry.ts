@@ -1,5 +1,4 @@
 import type { ResponderConfig } from '../config';
-import { BadInputError } from '../errors';
 import type { AnyAction } from './action';
 import { blockImage } from './actions/block-image';
 import { calicoDeny } from './actions/calico-deny';
@@ -22,6 +21,9 @@ import { revokeRoleSessions } from './actions/revoke-role-sessions';
 import { snapshotVolumes } from './actions/snapshot-volumes';
 import { uncordonNode } from './actions/uncordon-node';
 import { updateSecurityHubFinding } from './actions/update-securityhub-finding';
+import type { PlaybookName } from './names';
+
+export { AUTOMATIC_PLAYBOOK_NAMES, PLAYBOOK_NAMES, playbookNamed, type PlaybookName } from './names';
 
 export const ACTIONS: readonly AnyAction[] = [
   collectEvidence,
@@ -68,21 +70,13 @@ export const PLAYBOOKS = {
   notify: [],
   /** Undoes a quarantine, in this order (see shared/playbooks/release.ts); never chosen by a policy rule. */
   release: [releasePod, restoreNetworkPolicies, uncordonNode, restoreRoleSessions],
-} satisfies Record<string, AnyAction[]>;
+} satisfies Record<PlaybookName, AnyAction[]>;
 
 /** Actions the quarantine playbook runs only when configured to; named as a playbook of their own, they always run. */
 const OPT_IN: Record<string, (config: ResponderConfig) => boolean> = {
   [blockImage.name]: (config) => config.blockImage,
   [snapshotVolumes.name]: (config) => config.snapshotVolumes,
 };
-
-export type PlaybookName = keyof typeof PLAYBOOKS;
-export const PLAYBOOK_NAMES = Object.keys(PLAYBOOKS) as PlaybookName[];
-
-export function playbookNamed(name: string): PlaybookName {
-  if (!(name in PLAYBOOKS)) throw new BadInputError(`unknown playbook "${name}" (expected one of ${PLAYBOOK_NAMES.join(', ')})`);
-  return name as PlaybookName;
-}
 
 export function containmentActionsOf(playbook: PlaybookName, config?: ResponderConfig): AnyAction[] {
   const actions: AnyAction[] = PLAYBOOKS[playbook];
@@ -91,6 +85,3 @@ export function containmentActionsOf(playbook: PlaybookName, config?: ResponderC
 
 /** Tell people (SNS, Slack) and record the response where analysts triage (Security Hub), side by side. */
 export const NOTIFICATION_ACTIONS: readonly AnyAction[] = [notify, updateSecurityHubFinding];
-
-/** Playbooks a policy rule may choose for automatic responses: every one but `release`, which only a person starts. */
-export const AUTOMATIC_PLAYBOOK_NAMES: readonly PlaybookName[] = PLAYBOOK_NAMES.filter((name) => name !== 'release');

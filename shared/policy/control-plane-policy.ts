@@ -1,6 +1,6 @@
 import type { Remediation } from '../config';
 import type { Actor, ControlPlaneCall, ControlPlaneRisk } from '../model';
-import type { PlaybookName } from '../playbooks/registry';
+import type { PlaybookName } from '../playbooks/names';
 import { cidrWithin, OPEN_TO_WORLD } from './cidr';
 
 export interface ControlPlaneSettings {

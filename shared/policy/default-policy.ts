@@ -1,5 +1,5 @@
 import type { Decision, Finding, Mode, Targets } from '../model';
-import { playbookNamed, type PlaybookName } from '../playbooks/registry';
+import { playbookNamed, type PlaybookName } from '../playbooks/names';
 import { decideControlPlane, type ControlPlaneSettings } from './control-plane-policy';
 import { DEFAULT_POLICY } from './default-policy-text';
 import { evaluatePolicy, factsOf, type PolicyFacts, type TraceEntry } from './evaluate';

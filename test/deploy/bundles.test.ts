@@ -1,8 +1,8 @@
 // The packaged function zips, unpacked as Lambda unpacks them: each holds its handler module and
 // its own chunks (esbuild.config.js), every module in it loads, the handler's module init leaves
-// the Kubernetes client, Powertools metrics and what only a policy file needs for later, and
-// builds no schema (each is built on first use), and the packaged guardduty handler contains a workload, loading
-// the chunks of every client it calls on the way.
+// the Kubernetes client, the playbooks, Powertools metrics and what only a policy file needs for
+// later, and builds no schema (each is built on first use), and the packaged guardduty handler
+// contains a workload, loading the chunks of every client it calls on the way.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,10 +92,11 @@ describe('packaged function bundles', () => {
     expect(files.map((file) => join(directory, file)).filter(holdsClient)).toHaveLength(1);
   }, 60_000);
 
-  it('guardduty: module init leaves Powertools metrics, the Kubernetes retry and the policy-file schema for later; the zip holds them', async () => {
+  it('guardduty: module init leaves the playbooks, Powertools metrics, the Kubernetes retry and the policy-file schema for later; the zip holds them', async () => {
     const { directory, files, handlerFile } = unpacked.guardduty;
     // Code of each that minifying leaves as it is.
     const later = {
+      playbooks: 'Label the pod for quarantine, detach its labels and apply a deny-all NetworkPolicy',
       metrics: 'CloudWatchMetrics',
       retry: 'numOfAttempts',
       policyFile: 'give max or below, not both',
