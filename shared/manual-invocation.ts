@@ -4,7 +4,6 @@ import { MODES, type IncidentReport, type Mode } from './model';
 import { respond, type PipelineDeps } from './pipeline';
 import { PLAYBOOK_NAMES, type PlaybookName } from './playbooks/names';
 import { normalizeEvent, splitInput } from './sources';
-import { runRelease } from './playbooks/release';
 import { manualFinding, manualTargetSchema } from './sources/manual';
 import { parseWith } from './sources/parse';
 
@@ -51,6 +50,8 @@ export async function runManualPlaybook(payload: unknown, defaultMode: Mode, dep
 
 /** The release playbook finds its targets from the markers and the incident log, not by correlation. */
 async function releaseAll(request: ManualRequest, defaultMode: Mode, deps: PipelineDeps): Promise<IncidentReport[]> {
+  // With the playbooks (pipeline.ts), loaded when first needed rather than at module init.
+  const { runRelease } = await import('./playbooks/release');
   const options = { mode: request.mode ?? defaultMode, restoreRoleSessions: request.restoreRoleSessions === true, reason: request.reason };
   if (request.incident !== undefined) return [await runRelease({ incidentId: request.incident, cluster: request.cluster }, options, deps)];
   if (request.target !== undefined) return [await runRelease({ pod: parseWith(manualTargetSchema, request.target, 'manual target') }, options, deps)];

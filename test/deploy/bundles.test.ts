@@ -92,8 +92,8 @@ describe('packaged function bundles', () => {
     expect(files.map((file) => join(directory, file)).filter(holdsClient)).toHaveLength(1);
   }, 60_000);
 
-  it('guardduty: module init leaves the playbooks, Powertools metrics, the Kubernetes retry and the policy-file schema for later; the zip holds them', async () => {
-    const { directory, files, handlerFile } = unpacked.guardduty;
+  it.each(FUNCTIONS)('%s: module init leaves the playbooks, Powertools metrics, the Kubernetes retry and the policy-file schema for later; the zip holds them', async (name) => {
+    const { directory, files, handlerFile } = unpacked[name];
     // Code of each that minifying leaves as it is.
     const later = {
       playbooks: 'Label the pod for quarantine, detach its labels and apply a deny-all NetworkPolicy',
