@@ -5,28 +5,12 @@ import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoIncidentLog } from '../../../shared/adapters/dynamodb-incidents';
-import type { IncidentReportLike } from '../../../shared/adapters/table-ports';
+import { incidentReport } from '../../helpers/reports';
 
 const TABLE = 'eks-responder-incidents';
 
-function report(actions: number): IncidentReportLike {
-  return {
-    incidentId: 'inc-1',
-    incidentKey: 'guardduty:123456789012:finding-1',
-    source: 'guardduty',
-    findingId: 'finding-1',
-    findingType: 'PrivilegeEscalation:Kubernetes/PrivilegedContainer',
-    title: 'Privileged container',
-    severity: 8,
-    cluster: 'prod',
-    account: '123456789012',
-    region: 'us-east-1',
-    mode: 'enforce',
-    decision: 'respond',
-    reason: 'rule contain-high-and-critical',
-    actions: Array.from({ length: actions }, (_, index) => ({ action: 'isolate-pod', target: `pod web/api-${index}`, status: 'done' as const, detail: 'isolated' })),
-  };
-}
+const report = (actions: number) =>
+  incidentReport({ actions: Array.from({ length: actions }, (_, index) => ({ action: 'isolate-pod', target: `pod web/api-${index}`, status: 'done' as const, detail: 'isolated' })) });
 
 describe('incident log timeline writes', () => {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } }));

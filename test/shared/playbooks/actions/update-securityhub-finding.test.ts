@@ -1,28 +1,12 @@
 import { loadConfig } from '../../../../shared/config';
 import type { ActionRecord, IncidentReport } from '../../../../shared/model';
 import { securityHubNote, workflowStatusFor } from '../../../../shared/playbooks/actions/update-securityhub-finding';
+import { incidentReport } from '../../../helpers/reports';
 
 const record = (action: string, status: ActionRecord['status']): ActionRecord => ({ action, target: 't', status, detail: 'd' });
 
-const report = (change: Partial<IncidentReport>): IncidentReport => ({
-  incidentId: 'inc-0123456789abcdef',
-  incidentKey: 'guardduty:1',
-  source: 'guardduty',
-  findingId: '1',
-  findingType: 'PrivilegeEscalation:Kubernetes/PrivilegedContainer',
-  title: 't',
-  severity: 8,
-  cluster: 'prod',
-  account: '123456789012',
-  region: 'us-east-1',
-  mode: 'enforce',
-  decision: 'respond',
-  reason: 'severity 8 (High) is at least 7',
-  targets: [],
-  actions: [record('isolate-pod', 'done'), record('isolate-pod', 'done'), record('cordon-node', 'done'), record('revoke-role-sessions', 'skipped')],
-  notes: [],
-  ...change,
-});
+const report = (change: Partial<IncidentReport>): IncidentReport =>
+  incidentReport({ actions: [record('isolate-pod', 'done'), record('isolate-pod', 'done'), record('cordon-node', 'done'), record('revoke-role-sessions', 'skipped')], ...change });
 
 const resolving = loadConfig({ SECURITYHUB_STATUS_WHEN_CONTAINED: 'RESOLVED' }, 'cli');
 const notifying = loadConfig({}, 'cli');
