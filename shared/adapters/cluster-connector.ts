@@ -4,8 +4,6 @@ import { CorrelationError } from '../errors';
 import { createClusterToken } from './eks-token';
 import { afterPendingIo } from './event-loop';
 import { Limiter } from './limiter';
-// Type only: the retry (exponential-backoff) loads with the Kubernetes client, not at module init.
-import type { RetryOptions } from './retry';
 import type { ClusterConnector, KubernetesPort } from './ports';
 
 /**
@@ -31,8 +29,6 @@ function departure(command: DescribeClusterCommand): Promise<void> {
 export interface ConnectorOptions {
   /** Kubernetes API calls in flight at once per cluster; unbounded when absent. */
   maxConcurrentCalls?: number;
-  /** Retry of transient Kubernetes API failures; the client's DEFAULT_RETRY when absent. */
-  retry?: RetryOptions;
 }
 
 interface CachedConnection {
@@ -103,7 +99,8 @@ export class EksClusterConnector implements ClusterConnector {
       contexts: [{ name: cluster, cluster, user: 'eks-responder' }],
       currentContext: cluster,
     });
-    return { port: new ClientNodeKubernetes(config, `eks:${cluster}`, this.options.retry, this.limiterFor(`${region}/${cluster}`)), expiresAt: token.expiresAt };
+    // The retry is the client's default (DEFAULT_RETRY): its module loads with the client, not at module init.
+    return { port: new ClientNodeKubernetes(config, `eks:${cluster}`, undefined, this.limiterFor(`${region}/${cluster}`)), expiresAt: token.expiresAt };
   }
 
   private limiterFor(key: string): Limiter | undefined {
@@ -143,7 +140,7 @@ export class KubeconfigConnector implements ClusterConnector {
         throw new CorrelationError(`kubeconfig ${this.path} has no current context`, { retryable: false });
       }
       const limit = this.options.maxConcurrentCalls;
-      this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`, this.options.retry, limit === undefined ? undefined : new Limiter(limit));
+      this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`, undefined, limit === undefined ? undefined : new Limiter(limit));
     }
     return this.port;
   }

@@ -40,7 +40,7 @@ export interface ActionContext {
   allowProtected: boolean;
   /** The report so far; notification actions send it. */
   report?: IncidentReport;
-  /** Checks the runner passes before applying a change (per-target claims, circuit breaker), in order. */
+  /** Checks the runner passes before applying a change (per-target claims, circuit breaker), entered together; the first refusal in this order is reported. */
   guards?: ApplyGuard[];
   /**
    * When set, the guards learn how each change ended (a claim settled, a breaker slot given back)

@@ -15,6 +15,8 @@ export interface Resource {
   Type: string;
   Condition?: string;
   DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
   Properties: Json;
 }
 export interface Template {

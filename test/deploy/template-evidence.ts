@@ -15,7 +15,7 @@ export function describeCreatedEvidenceBucket(template: () => Template): void {
   beforeAll(() => {
     t = template();
   });
-  const resource = (id: string) => t.Resources[id] as Template['Resources'][string] & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+  const resource = (id: string) => t.Resources[id];
 
   it('creates a versioned, Object Lock (governance) bucket encrypted with its own key, closed to the public and kept with its key', () => {
     expect(ofType(t, 'AWS::S3::Bucket').map(([id]) => id).sort()).toEqual(['EvidenceBucket', 'ServerlessDeploymentBucket']);
