@@ -105,6 +105,13 @@ export interface Action<TTarget = unknown, TChange = unknown> {
   needsRoles?(context: ActionContext): boolean;
   phase?: ActionPhase;
   /**
+   * True when `plan` waits for AWS reads (a before-state, a revocation already in place). When
+   * the change may be applied, the runner enters the guards alongside the plan instead of after
+   * it: their table round trip overlaps the reads. A plan that then finds nothing to do gives
+   * back what the guards admitted. Plans served from the invocation's Kubernetes reads leave it unset.
+   */
+  planReadsAws?: boolean;
+  /**
    * Preservation only: whether this target waits for containment of the same object (default
    * yes). A change that commutes with containment's (other fields, merge-patched) need not.
    */

@@ -37,6 +37,13 @@ async function passGuards(action: AnyAction, target: string, context: ActionCont
 }
 
 type GuardExit = (record: ActionRecord) => Promise<void>;
+type Guarded = Awaited<ReturnType<typeof passGuards>>;
+
+/** The guards entered alongside a plan that ended without a change hear so; a refusal or a guard failure has nothing to give back. */
+async function giveBack(guarding: Promise<Guarded> | undefined, record: ActionRecord, context: ActionContext): Promise<void> {
+  const passed = await guarding?.catch(() => undefined);
+  if (passed && 'exits' in passed) await settle(passed.exits, record, context);
+}
 
 /** Tell the guards how it ended. The change is made either way: a guard that cannot record it is logged, not failed. */
 async function leave(exits: GuardExit[], record: ActionRecord, context: ActionContext): Promise<void> {
@@ -108,11 +115,22 @@ async function runTarget(action: AnyAction, target: unknown, label: string, cont
   // notifications, which every incident sends its own, do not wait.
   const release = permission.apply && action.kind === 'containment' ? await lockTarget(`${context.finding?.cluster?.name ?? ''}|${action.name}|${label}`) : undefined;
   let exits: GuardExit[] = [];
+  let guarding: Promise<Guarded> | undefined;
   try {
-    const plan = await action.plan(context, target);
-    if ('skip' in plan) return record('skipped', plan.skip);
+    const planning = action.plan(context, target);
+    if (permission.apply && action.planReadsAws) {
+      guarding = passGuards(action, label, context, (detail) => record('skipped', detail));
+      guarding.catch(() => undefined);
+    }
+    const plan = await planning;
+    if ('skip' in plan) {
+      const skipped = record('skipped', plan.skip);
+      await giveBack(guarding, skipped, context);
+      return skipped;
+    }
     if (!permission.apply) return record('planned', `would ${plan.summary} (${permission.why})`, plan.before);
-    const passed = await passGuards(action, label, context, (detail) => record('skipped', detail));
+    const passed = await (guarding ?? passGuards(action, label, context, (detail) => record('skipped', detail)));
+    guarding = undefined;
     if ('skip' in passed) return passed.skip;
     exits = passed.exits;
     const result = await action.apply(context, target, plan.change);
@@ -123,6 +141,7 @@ async function runTarget(action: AnyAction, target: unknown, label: string, cont
   } catch (error) {
     context.logger.error('action failed', { action: action.name, target: label, error: describeError(error) });
     const failed = record('failed', describeError(error));
+    await giveBack(guarding, failed, context);
     await settle(exits, failed, context);
     return failed;
   } finally {

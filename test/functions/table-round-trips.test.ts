@@ -2,7 +2,7 @@
 // delivery is looked up while the cluster is read; each change is claimed before it is made and
 // the claim settled after, alongside the notification (which does not wait for it), all settled
 // before the incident is recorded and the handler returns. The claim and the circuit breaker's
-// slot are taken together.
+// slot are taken together, and alongside the reads of a plan that reads AWS (protect-instance's).
 import type { IncidentReport } from '../../shared/model';
 import { startSandbox, type Sandbox } from '../support/sandbox';
 import { IDEMPOTENCY_TABLE, INCIDENT_TABLE } from '../support/dynamo';
@@ -20,8 +20,8 @@ describe('a quarantine with the tables', () => {
   });
 
   // A latency makes the order visible: every table call takes at least one round trip.
-  const quarantine = async (): Promise<IncidentReport> => {
-    sandbox = await startSandbox({ withTables: true, withoutSlack: true, latencyMs: 30 });
+  const quarantine = async (options: { withoutEvidenceBucket?: boolean } = {}): Promise<IncidentReport> => {
+    sandbox = await startSandbox({ withTables: true, withoutSlack: true, latencyMs: 30, ...options });
     Object.assign(process.env, sandbox.env, { RESPONSE_MODE: 'enforce' });
     let handler: Handler | undefined;
     await jest.isolateModulesAsync(async () => {
@@ -64,6 +64,21 @@ describe('a quarantine with the tables', () => {
     const lastSettled = Math.max(...settlements.map((call) => call.endedAt));
     expect(publish.startedAt).toBeLessThan(lastSettled);
     expect(Math.min(...recorded.map((call) => call.startedAt))).toBeGreaterThanOrEqual(lastSettled);
+  });
+
+  it("claims an instance while protect-instance's plan reads it, and changes it once both have answered", async () => {
+    // Without evidence to take first, containment plans while the instance is still being read.
+    await quarantine({ withoutEvidenceBucket: true });
+
+    const reads = [...sandbox.aws.callsTo('ec2', 'DescribeInstances'), ...sandbox.aws.callsTo('ec2', 'DescribeInstanceAttribute')];
+    const [change] = sandbox.aws.callsTo('ec2', 'ModifyInstanceAttribute');
+    const claim = sandbox.dynamo!.calls.find((call) => call.table === INCIDENT_TABLE && call.operation === 'PutItem' && call.sortKey?.startsWith('TARGET#protect-instance#'));
+    expect(reads).toHaveLength(3);
+    expect(claim).toBeDefined();
+    const lastRead = Math.max(...reads.map((call) => call.endedAt));
+    // The clocks are a millisecond apart at most (see above).
+    expect(claim!.startedAt).toBeLessThan(lastRead);
+    expect(change.startedAt).toBeGreaterThanOrEqual(Math.max(lastRead, claim!.endedAt) - 1);
   });
 
   it('claims a target and takes its circuit-breaker slot in the same round trip', async () => {

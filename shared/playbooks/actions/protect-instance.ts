@@ -22,6 +22,7 @@ export const protectInstance: Action<NodeTarget, InstanceChange> = {
   name: 'protect-instance',
   description: 'Enable EC2 termination protection, set shutdown behaviour to stop and tag the node instance with the incident',
   kind: 'containment',
+  planReadsAws: true,
   correlation: 'workload',
   permissions: { kubernetes: [{ group: '', resource: 'nodes', verbs: ['get'] }], iam: ['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags'] },
   noTargetReason: 'no node to protect',

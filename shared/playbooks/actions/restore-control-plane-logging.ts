@@ -6,6 +6,7 @@ export const restoreControlPlaneLogging: Action<ControlPlaneTarget<'logging-disa
   name: 'restore-control-plane-logging',
   description: 'Enable again the control-plane log types (api, audit, authenticator) a call disabled (UpdateClusterConfig)',
   kind: 'containment',
+  planReadsAws: true,
   correlation: 'none',
   permissions: { kubernetes: [], iam: ['eks:DescribeCluster', 'eks:UpdateClusterConfig'] },
   noTargetReason: 'the call did not turn off control-plane logging',

@@ -13,6 +13,7 @@ export const restrictPublicEndpoint: Action<ControlPlaneTarget<'public-endpoint'
   name: 'restrict-public-endpoint',
   description: 'Limit the public cluster endpoint to ALLOWED_PUBLIC_CIDRS, or make it private when none are configured (UpdateClusterConfig)',
   kind: 'containment',
+  planReadsAws: true,
   correlation: 'none',
   permissions: { kubernetes: [], iam: ['eks:DescribeCluster', 'eks:UpdateClusterConfig'] },
   noTargetReason: 'the call did not open the public endpoint',

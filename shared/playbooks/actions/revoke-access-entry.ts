@@ -16,6 +16,7 @@ export const revokeAccessEntry: Action<ControlPlaneTarget<'admin-access' | 'acce
   name: 'revoke-access-entry',
   description: 'Disassociate an admin access policy from a principal, or delete the access entry just created for it (EKS access entries)',
   kind: 'containment',
+  planReadsAws: true,
   correlation: 'none',
   permissions: {
     kubernetes: [],

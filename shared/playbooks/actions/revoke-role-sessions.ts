@@ -42,6 +42,7 @@ export const revokeRoleSessions: Action<RoleTarget, RevocationChange> = {
   name: 'revoke-role-sessions',
   description: `Put the inline policy ${REVOKE_POLICY_NAME} denying sessions issued before now`,
   kind: 'containment',
+  planReadsAws: true,
   correlation: 'workload',
   needsRoles: () => true,
   permissions: { kubernetes: [], iam: ['iam:GetRolePolicy', 'iam:PutRolePolicy'] },

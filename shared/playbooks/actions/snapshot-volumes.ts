@@ -19,6 +19,7 @@ export const snapshotVolumes: Action<NodeTarget, SnapshotChange> = {
   name: 'snapshot-volumes',
   description: 'Snapshot the node instance’s EBS volumes, tagged with the incident',
   kind: 'containment',
+  planReadsAws: true,
   correlation: 'workload',
   permissions: { kubernetes: [{ group: '', resource: 'nodes', verbs: ['get'] }], iam: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'] },
   noTargetReason: 'no node whose volumes to snapshot',

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/observability';
-import type { Action, ActionContext, ActionPhase } from '../../../shared/playbooks/action';
+import type { Action, ActionContext, ActionPhase, ApplyGuard } from '../../../shared/playbooks/action';
 import { containmentActionsOf } from '../../../shared/playbooks/registry';
 import { runActions } from '../../../shared/playbooks/runner';
 
@@ -85,6 +85,90 @@ describe('runner: preservation that commutes with containment', () => {
 
     expect(records.map((record) => `${record.action} ${record.status}`)).toEqual(['contain-node done', 'preserve-node done']);
     expect(log.indexOf('preserve-node:applied')).toBeLessThan(log.indexOf('contain-node:applied'));
+  });
+});
+
+describe('runner: guards entered alongside a plan that reads AWS', () => {
+  /** A guard that admits (or refuses) after `delayMs` and logs what it hears. */
+  function loggingGuard(log: string[], delayMs: number, refusal?: string): ApplyGuard {
+    return {
+      async enter(_action, target) {
+        log.push(`guard:enter ${target}`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        log.push(`guard:${refusal ? 'refused' : 'admitted'} ${target}`);
+        if (refusal) return { skip: refusal };
+        return { exit: async (record) => void log.push(`guard:exit ${record.status}: ${record.detail}`) };
+      },
+    };
+  }
+
+  /** An action whose plan reads for `delayMs`, then plans a change, skips, or throws. */
+  function reading(log: string[], outcome: 'change' | 'skip' | 'throw', delayMs = 10): Action<string, string> {
+    return {
+      ...recording('revoke', undefined, log, 0, 'role r1'),
+      planReadsAws: true,
+      async plan() {
+        log.push('plan:start');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        log.push('plan:end');
+        if (outcome === 'throw') throw new Error('AccessDenied: not allowed to read the role');
+        return outcome === 'skip' ? { skip: 'already revoked' } : { summary: 'revoke', change: 'revoke' };
+      },
+    };
+  }
+
+  const run = (action: Action<string, string>, guards: ApplyGuard[], mode: 'enforce' | 'plan' = 'enforce') =>
+    runActions([action], { ...context, guards, settlements: [] }, { mode, decision: 'respond' });
+
+  it('enters the guards while the plan reads, and applies once both have ended', async () => {
+    const log: string[] = [];
+
+    const [record] = await run(reading(log, 'change', 20), [loggingGuard(log, 10)]);
+
+    expect(record.status).toBe('done');
+    expect(log.indexOf('guard:enter role r1')).toBeLessThan(log.indexOf('plan:end'));
+    expect(log.indexOf('revoke:applied')).toBeGreaterThan(log.indexOf('plan:end'));
+    expect(log.indexOf('revoke:applied')).toBeGreaterThan(log.indexOf('guard:admitted role r1'));
+    expect(log).toContain('guard:exit done: revoke');
+  });
+
+  it('gives back what the guards admitted when the plan finds nothing to do', async () => {
+    const log: string[] = [];
+
+    const [record] = await run(reading(log, 'skip', 1), [loggingGuard(log, 10)]);
+
+    expect(record).toMatchObject({ status: 'skipped', detail: 'already revoked' });
+    expect(log).toContain('guard:exit skipped: already revoked');
+    expect(log).not.toContain('revoke:applied');
+  });
+
+  it('gives back what the guards admitted when the plan fails', async () => {
+    const log: string[] = [];
+
+    const [record] = await run(reading(log, 'throw'), [loggingGuard(log, 1)]);
+
+    expect(record).toMatchObject({ status: 'failed', detail: expect.stringContaining('AccessDenied') });
+    expect(log).toContain('guard:exit failed: AccessDenied: not allowed to read the role');
+  });
+
+  it('reports a refusal and changes nothing when a guard refuses what the plan would change', async () => {
+    const log: string[] = [];
+
+    const [record] = await run(reading(log, 'change', 1), [loggingGuard(log, 10, 'circuit-open: 3 role revocations'), loggingGuard(log, 1)]);
+
+    expect(record).toMatchObject({ status: 'skipped', detail: 'circuit-open: 3 role revocations' });
+    expect(log).not.toContain('revoke:applied');
+    // The guard that admitted hears that nothing happened.
+    expect(log).toContain('guard:exit skipped: circuit-open: 3 role revocations');
+  });
+
+  it('enters no guard when the change may not be applied', async () => {
+    const log: string[] = [];
+
+    const [record] = await run(reading(log, 'change', 1), [loggingGuard(log, 1)], 'plan');
+
+    expect(record.status).toBe('planned');
+    expect(log.filter((line) => line.startsWith('guard:'))).toEqual([]);
   });
 });
 
