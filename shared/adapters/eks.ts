@@ -15,7 +15,7 @@ import {
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ActionFailedError } from '../errors';
 import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
-import type { AccessEntry, ClusterSettings, EksPort, EndpointAccess, PodIdentityAssociation } from './ports';
+import type { AccessEntry, ClusterSettings, EksPort, EndpointAccess, PodIdentityAssociationSummary } from './ports';
 
 /** One EKS client per region, acting with the given credentials (a member account's role); the default chain when absent. */
 export function eksClients(credentials?: AwsCredentialIdentityProvider): RegionalClients<EKSClient> {
@@ -43,19 +43,20 @@ function updateInProgress(cluster: string, error: unknown): never {
 export class SdkEks implements EksPort {
   constructor(private readonly clients: RegionalClients<EKSClient>) {}
 
-  async listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociation[]> {
-    const client = this.clients.get(region);
-    const summaries = [];
-    for await (const page of paginateListPodIdentityAssociations({ client }, { clusterName: cluster })) {
-      summaries.push(...(page.associations ?? []));
+  async listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociationSummary[]> {
+    const summaries: PodIdentityAssociationSummary[] = [];
+    for await (const page of paginateListPodIdentityAssociations({ client: this.clients.get(region) }, { clusterName: cluster })) {
+      for (const summary of page.associations ?? []) {
+        if (summary.associationId) summaries.push({ associationId: summary.associationId, namespace: summary.namespace ?? '', serviceAccount: summary.serviceAccount ?? '' });
+      }
     }
-    // The list omits the role; each association is described, in parallel.
-    return Promise.all(
-      summaries.map(async (summary) => {
-        const { association } = await client.send(new DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId: summary.associationId }));
-        return { namespace: summary.namespace ?? '', serviceAccount: summary.serviceAccount ?? '', roleArn: association?.roleArn ?? '' };
-      }),
-    );
+    return summaries;
+  }
+
+  // Always read: how old an answer may be is for the caller's cache (shared-aws-reads.ts) to decide.
+  async podIdentityRole(cluster: string, region: string, associationId: string): Promise<string> {
+    const { association } = await this.clients.get(region).send(new DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId }));
+    return association?.roleArn ?? '';
   }
 
   async listNodegroupRoles(cluster: string, region: string): Promise<string[]> {

@@ -8,11 +8,24 @@ import type { BreakerCounterPort, DeliveryDedupPort, IncidentLogPort, TargetClai
 export * from './kubernetes-ports';
 export * from './table-ports';
 
+/** A Pod Identity association as the cluster's list gives it: without its role. */
+export interface PodIdentityAssociationSummary {
+  associationId: string;
+  namespace: string;
+  serviceAccount: string;
+}
+
 export interface PodIdentityAssociation {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
 }
+
+/**
+ * How old a read may be: `current` is read now (concurrent invocations share it for a moment);
+ * `recent` may be minutes old, for reads that only inform (who else holds a role).
+ */
+export type Freshness = 'current' | 'recent';
 
 /** The control-plane settings the CloudTrail playbooks watch and restore. */
 export interface ClusterSettings {
@@ -39,8 +52,10 @@ export interface AccessEntry {
 }
 
 export interface EksPort {
-  /** Every Pod Identity association of the cluster, with its role. */
-  listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociation[]>;
+  /** Every Pod Identity association of the cluster; the list leaves out their roles. */
+  listPodIdentityAssociations(cluster: string, region: string): Promise<PodIdentityAssociationSummary[]>;
+  /** The role an association gives its service account's pods ('' when it has none). */
+  podIdentityRole(cluster: string, region: string, associationId: string, freshness: Freshness): Promise<string>;
   /** Role ARNs used by the cluster's managed node groups. */
   listNodegroupRoles(cluster: string, region: string): Promise<string[]>;
   /** The cluster's tags, for policy rules that match on them. */

@@ -49,18 +49,36 @@ export function shareIamReads(iam: IamPort, options: { limiter?: Limiter; shareF
 export const NODEGROUP_ROLES_MS = 5 * 60 * 1000;
 
 /**
- * An EksPort whose cluster-wide lookups are shared: Pod Identity associations for a short while
- * (a burst of findings about one cluster looks them up once; they decide which role a pod
- * holds, so they are read again for the next incident), node group roles for minutes. Every other
- * call (one per incident, on the control plane) goes straight to `eks`.
+ * How long a Pod Identity association's role is reused when it only says who else holds a role
+ * (a warning). The roles of the affected pods' own associations decide what is revoked: those
+ * are read for every incident. Without this, every incident would describe every association
+ * in the cluster, one call each.
  */
-export function shareEksReads(eks: EksPort, options: { limiter?: Limiter; shareForMs?: number; nodegroupRolesForMs?: number; now?: () => number } = {}): EksPort {
+export const POD_IDENTITY_ROLES_MS = 5 * 60 * 1000;
+
+/**
+ * An EksPort whose cluster-wide lookups are shared: the Pod Identity association list for a
+ * short while (a burst of findings about one cluster lists them once; a new association must
+ * not be missed for long), each association's role as its caller's freshness allows, node group
+ * roles for minutes. Every other call (one per incident, on the control plane) goes straight to `eks`.
+ */
+export function shareEksReads(eks: EksPort, options: { limiter?: Limiter; shareForMs?: number; nodegroupRolesForMs?: number; podIdentityRolesForMs?: number; now?: () => number } = {}): EksPort {
   const reads = new SharedReads(options.shareForMs ?? SHARED_AWS_READ_MS, options.now);
   const nodegroupRoles = new SharedReads(options.nodegroupRolesForMs ?? NODEGROUP_ROLES_MS, options.now);
+  const podIdentityRoles = new SharedReads(options.podIdentityRolesForMs ?? POD_IDENTITY_ROLES_MS, options.now);
   const limiter = options.limiter ?? unlimited;
-  const shared: Pick<EksPort, 'listPodIdentityAssociations' | 'listNodegroupRoles'> = {
+  const shared: Pick<EksPort, 'listPodIdentityAssociations' | 'podIdentityRole' | 'listNodegroupRoles'> = {
     listPodIdentityAssociations: (cluster, region) =>
       reads.read(`pod-identity/${region}/${cluster}`, () => limiter.run(() => eks.listPodIdentityAssociations(cluster, region))),
+    podIdentityRole(cluster, region, associationId, freshness) {
+      const key = `pod-identity-role/${region}/${cluster}/${associationId}`;
+      const describe = () => limiter.run(() => eks.podIdentityRole(cluster, region, associationId, freshness));
+      if (freshness === 'recent') return podIdentityRoles.read(key, describe);
+      const role = reads.read(key, describe);
+      // A current answer serves later `recent` reads too.
+      role.then((arn) => podIdentityRoles.answered(key, arn), () => undefined);
+      return role;
+    },
     listNodegroupRoles: (cluster, region) => nodegroupRoles.read(`${region}/${cluster}`, () => limiter.run(() => eks.listNodegroupRoles(cluster, region))),
   };
   return Object.assign(Object.create(eks) as EksPort, shared);

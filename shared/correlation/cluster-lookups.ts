@@ -1,4 +1,4 @@
-import type { Ec2Port, EksPort, IamPort, KubeNode, KubePod, KubeServiceAccount, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
+import type { Ec2Port, EksPort, IamPort, KubeNode, KubePod, KubeServiceAccount, KubernetesPort, PodIdentityAssociation, PodIdentityAssociationSummary } from '../adapters/ports';
 import { describeError } from '../errors';
 import { REVOKE_POLICY_NAME } from '../markers';
 import type { Finding } from '../model';
@@ -12,7 +12,12 @@ export interface Settled<T> {
 
 /** Who holds which IAM role in the cluster: needed for every affected pod, whichever it is. */
 export interface ClusterLookups {
-  associations: Promise<Settled<PodIdentityAssociation[]>>;
+  /**
+   * Every Pod Identity association with its role. The roles of `current` service accounts
+   * (`namespace/name`: the affected pods') are read now; the others only say who else holds a
+   * role, and may be minutes old.
+   */
+  associations(current: Set<string>): Promise<Settled<PodIdentityAssociation[]>>;
   serviceAccounts: Promise<Settled<KubeServiceAccount[]>>;
   nodegroupRoles: Promise<Settled<string[]>>;
 }
@@ -47,11 +52,23 @@ export function affectedNamespace(finding: Finding): string | undefined {
  */
 export function startClusterLookups(context: { kube: KubernetesPort; eks: EksPort; cluster: string; region: string }, namespace: string): ClusterLookups {
   void context.kube.listNetworkPolicies(namespace).catch(() => undefined);
+  const listed = settle(context.eks.listPodIdentityAssociations(context.cluster, context.region), []);
   return {
-    associations: settle(context.eks.listPodIdentityAssociations(context.cluster, context.region), []),
+    associations: (current) =>
+      listed.then(({ value, error }) => (error ? { value: [], error } : settle(podIdentityRoles(context.eks, context.cluster, context.region, value, current), []))),
     serviceAccounts: settle(context.kube.listServiceAccounts(), []),
     nodegroupRoles: settle(context.eks.listNodegroupRoles(context.cluster, context.region), []),
   };
+}
+
+/** The associations with their roles: those of `current` service accounts (`namespace/name`) read now, the others as recent as the EKS port keeps them. */
+export function podIdentityRoles(eks: EksPort, cluster: string, region: string, summaries: PodIdentityAssociationSummary[], current: Set<string>): Promise<PodIdentityAssociation[]> {
+  return Promise.all(
+    summaries.map(async ({ associationId, namespace, serviceAccount }) => {
+      const freshness = current.has(`${namespace}/${serviceAccount}`) ? 'current' : 'recent';
+      return { namespace, serviceAccount, roleArn: await eks.podIdentityRole(cluster, region, associationId, freshness) };
+    }),
+  );
 }
 
 /**

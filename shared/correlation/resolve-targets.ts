@@ -71,7 +71,11 @@ export async function resolveTargets(context: CorrelationContext): Promise<Resol
 /** The pods' owners and Pod Identity roles, and every role with who else holds it. */
 async function completeTargets(kube: KubernetesPort, selected: KubePod[], targets: Targets, lookups: ClusterLookups | undefined): Promise<Targets> {
   const notes = [...targets.notes];
-  const [owners, podIdentity] = await Promise.all([Promise.all(selected.map((pod) => ownerChain(kube, pod))), lookups ? lookups.associations : ({ value: [] } as Settled<PodIdentityAssociation[]>)]);
+  const affectedAccounts = new Set(selected.map((pod) => `${pod.namespace}/${pod.serviceAccountName}`));
+  const [owners, podIdentity] = await Promise.all([
+    Promise.all(selected.map((pod) => ownerChain(kube, pod))),
+    lookups ? lookups.associations(affectedAccounts) : ({ value: [] } as Settled<PodIdentityAssociation[]>),
+  ]);
   if (podIdentity.error && selected.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
   const pods = targets.pods.map((pod, index): PodTarget => {
     const association = pod.roleArn ? undefined : podIdentity.value.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount);

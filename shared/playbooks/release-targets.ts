@@ -1,5 +1,5 @@
 import type { EksPort, IncidentRecord, KubePod, KubernetesPort } from '../adapters/ports';
-import { IRSA_ROLE_ANNOTATION } from '../correlation/cluster-lookups';
+import { IRSA_ROLE_ANNOTATION, podIdentityRoles } from '../correlation/cluster-lookups';
 import { instanceIdOf, resolveTargets } from '../correlation/resolve-targets';
 import { CORDONED_BY_ANNOTATION, QUARANTINE_LABEL } from '../markers';
 import type { Finding, NodeTarget, PodTarget, RoleTarget, Targets } from '../model';
@@ -22,6 +22,12 @@ function recordedBefore(record: IncidentRecord | undefined): Map<string, unknown
 function recordedTargets(record: IncidentRecord | undefined, action: string, prefix: string): string[] {
   const done = (record?.timeline ?? []).filter((entry) => entry.kind === 'action' && entry.action === action && entry.status === 'done' && entry.target?.startsWith(prefix));
   return [...new Set(done.map((entry) => (entry.target ?? '').slice(prefix.length)))];
+}
+
+/** The Pod Identity roles of the released pods' service accounts (`namespace/name`), read now. */
+async function releasedPodIdentityRoles(eks: EksPort, cluster: string, region: string, released: Set<string>) {
+  const listed = await eks.listPodIdentityAssociations(cluster, region);
+  return podIdentityRoles(eks, cluster, region, listed.filter((association) => released.has(`${association.namespace}/${association.serviceAccount}`)), released);
 }
 
 function podTarget(pod: KubePod): PodTarget {
@@ -56,9 +62,10 @@ export async function discoverRelease(options: {
   // Roles: those the log says were revoked, else those behind the released pods' service accounts.
   let arns = onlyPod ? [] : recordedTargets(record, 'revoke-role-sessions', 'role ');
   if (arns.length === 0) {
+    const released = new Set(pods.map((pod) => `${pod.namespace}/${pod.serviceAccountName}`));
     const [accounts, associations] = await Promise.all([
       Promise.all(pods.map((pod) => kube.readServiceAccount(pod.namespace, pod.serviceAccountName))),
-      pods.length ? options.eks.listPodIdentityAssociations(options.cluster, options.region).catch(() => []) : Promise.resolve([]),
+      pods.length ? releasedPodIdentityRoles(options.eks, options.cluster, options.region, released).catch(() => []) : Promise.resolve([]),
     ]);
     arns = [
       ...accounts.map((account) => account?.annotations[IRSA_ROLE_ANNOTATION]),

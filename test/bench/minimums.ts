@@ -20,13 +20,7 @@ const PODS: Record<Level, number> = { pod: 1, deployment: 3 };
 
 const times = (count: number, item: string): string[] => Array.from({ length: count }, () => item);
 
-const ROLE = [
-  'list service accounts (the IRSA role, and who else uses it)',
-  'list Pod Identity associations',
-  'describe the one association (its role)',
-  'list node groups',
-  'describe the one node group (its role)',
-];
+const ROLE = ['list service accounts (the IRSA role, and who else uses it)', 'list Pod Identity associations'];
 
 function isolation(level: Level): string[] {
   return [
@@ -44,8 +38,18 @@ function cordon(level: Level): string[] {
 
 const REVOKE = ['GetRolePolicy (already revoked since the finding?)', 'PutRolePolicy'];
 const NOTIFY = ['SNS Publish', 'Slack webhook post'];
-/** Only on the first invocation of an execution environment. */
-export const COLD_ONLY = ['DescribeCluster (endpoint, CA)', 'GetSecretValue (Slack webhook URL)'];
+/**
+ * Only on the first invocation of an execution environment: the cluster and the webhook, and
+ * what only says who else holds a role (the other service accounts' association, the node
+ * groups'), which may be minutes old.
+ */
+export const COLD_ONLY = [
+  'DescribeCluster (endpoint, CA)',
+  'GetSecretValue (Slack webhook URL)',
+  'describe the one association (its role; not the affected pods\')',
+  'list node groups',
+  'describe the one node group (its role)',
+];
 
 /** What a playbook run on a pod-level or Deployment-level finding needs at least, on a warm handler. */
 export function minimumCalls(playbook: PlaybookName, level: Level): string[] {

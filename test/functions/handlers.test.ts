@@ -1,5 +1,6 @@
+import { SHARED_AWS_READ_MS } from '../../shared/adapters/shared-aws-reads';
 import { QUARANTINE_LABEL, REVOKE_POLICY_NAME, quarantinePolicyName } from '../../shared/markers';
-import { CLUSTER, NODES } from '../support/cluster-scenario';
+import { CLUSTER, NODES, ROLES } from '../support/cluster-scenario';
 import { EVIDENCE_BUCKET, startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
@@ -77,6 +78,27 @@ describe('Lambda handlers', () => {
       expect(sandbox.aws.callsTo('eks', 'DescribeCluster')).toHaveLength(1);
       expect(sandbox.aws.callsTo('secretsmanager', 'GetSecretValue')).toHaveLength(1);
       expect(new Set(sandbox.kube.requests.map((request) => request.bearerToken)).size).toBe(1);
+    });
+
+    it("reads the affected pods' Pod Identity roles for every incident, the other associations' once per warm environment", async () => {
+      const own = sandbox.aws.addPodIdentityAssociation({ cluster: CLUSTER, namespace: 'argocd', serviceAccount: 'privileged-app', roleArn: ROLES.privilegedApp });
+      const handler = await coldStart('../../functions/guardduty');
+      const described = () => sandbox.aws.callsTo('eks', 'DescribePodIdentityAssociation').map((call) => call.params.associationId);
+
+      await handler(highSeverityEvent());
+      const first = described();
+      // The next incident, about the DaemonSet whose pods run as the scenario's other association
+      // (monitoring/node-agent-pi), past the moment concurrent invocations share a read (only the clock is faked).
+      jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+      jest.setSystemTime(Date.now() + SHARED_AWS_READ_MS);
+      const daemonSet = argocdFinding({ severity: 8, id: 'a-second-finding', workload: { Name: 'node-agent', Type: 'daemonsets', Namespace: 'monitoring' } });
+      const report = await handler(asEventBridgeEvent(daemonSet)).finally(() => jest.useRealTimers());
+
+      expect(first).toHaveLength(2);
+      const [other] = first.filter((id) => id !== own.associationId);
+      expect(other).toBeDefined();
+      expect(described().slice(first.length)).toEqual([other]);
+      expect(report.targets.map((target: { roleArn?: string }) => target.roleArn)).toEqual([ROLES.nodeAgent, ROLES.nodeAgent]);
     });
 
     it('rejects a malformed event so it goes to the failure destination, without any call', async () => {

@@ -1,6 +1,6 @@
 import { Limiter } from '../../../shared/adapters/limiter';
 import type { Ec2Port, EksPort, IamPort, TerminationSettings } from '../../../shared/adapters/ports';
-import { NODEGROUP_ROLES_MS, SHARED_AWS_READ_MS, shareEc2Reads, shareEksReads, shareIamReads } from '../../../shared/adapters/shared-aws-reads';
+import { NODEGROUP_ROLES_MS, POD_IDENTITY_ROLES_MS, SHARED_AWS_READ_MS, shareEc2Reads, shareEksReads, shareIamReads } from '../../../shared/adapters/shared-aws-reads';
 
 function fakeIam() {
   const policies = new Map<string, string>();
@@ -89,6 +89,29 @@ describe('shareEksReads', () => {
     await lookUp();
 
     expect(calls).toEqual(['nodegroups prod', 'associations prod', 'associations prod', 'nodegroups prod', 'associations prod']);
+  });
+});
+
+describe('shareEksReads: Pod Identity roles', () => {
+  it('reads a current role every time after the moment it is shared, and keeps a recent one for minutes', async () => {
+    let now = 1_000_000;
+    let role = 'arn:aws:iam::123456789012:role/payments-api';
+    const calls: string[] = [];
+    const port = { podIdentityRole: async (_cluster: string, _region: string, id: string) => (calls.push(id), role) } as unknown as EksPort;
+    const eks = shareEksReads(port, { now: () => now });
+
+    expect(await eks.podIdentityRole('prod', 'eu-west-1', 'a-1', 'recent')).toBe(role);
+    role = 'arn:aws:iam::123456789012:role/payments-api-v2';
+    now += SHARED_AWS_READ_MS;
+    // A role that decides what is revoked is never answered from minutes ago...
+    expect(await eks.podIdentityRole('prod', 'eu-west-1', 'a-1', 'current')).toBe(role);
+    // ...and what it read serves the next recent read, until that is minutes old.
+    now += POD_IDENTITY_ROLES_MS - 1;
+    expect(await eks.podIdentityRole('prod', 'eu-west-1', 'a-1', 'recent')).toBe(role);
+    now += 1;
+    await eks.podIdentityRole('prod', 'eu-west-1', 'a-1', 'recent');
+
+    expect(calls).toEqual(['a-1', 'a-1', 'a-1']);
   });
 });
 
