@@ -6,6 +6,7 @@ import {
   DescribeInstancesCommand,
   DescribeSnapshotsCommand,
   EC2Client,
+  type Instance,
   ModifyInstanceAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
@@ -18,9 +19,22 @@ export class SdkEc2 implements Ec2Port {
   constructor(private readonly clients: RegionalClients<EC2Client> = new RegionalClients((region) => new EC2Client({ region, ...SDK_CLIENT_DEFAULTS }))) {}
 
   async describeInstance(region: string, instanceId: string): Promise<Ec2Instance | undefined> {
+    const [instance] = await this.describeInstances(region, [instanceId]);
+    return instance;
+  }
+
+  async describeInstances(region: string, instanceIds: string[]): Promise<(Ec2Instance | undefined)[]> {
+    let found: Instance[];
     try {
-      const { Reservations = [] } = await this.clients.get(region).send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-      const instance = Reservations.flatMap((reservation) => reservation.Instances ?? []).find((item) => item.InstanceId === instanceId);
+      const { Reservations = [] } = await this.clients.get(region).send(new DescribeInstancesCommand({ InstanceIds: instanceIds }));
+      found = Reservations.flatMap((reservation) => reservation.Instances ?? []);
+    } catch (error) {
+      if ((error as Error).name !== 'InvalidInstanceID.NotFound') throw error;
+      // One missing id fails the whole call: ask for each on its own to tell which.
+      return instanceIds.length === 1 ? [undefined] : Promise.all(instanceIds.map((id) => this.describeInstance(region, id)));
+    }
+    return instanceIds.map((instanceId) => {
+      const instance = found.find((item) => item.InstanceId === instanceId);
       if (!instance) return undefined;
       return {
         instanceId,
@@ -31,10 +45,7 @@ export class SdkEc2 implements Ec2Port {
           .filter((mapping) => mapping.Ebs?.VolumeId)
           .map((mapping) => ({ volumeId: mapping.Ebs?.VolumeId ?? '', deviceName: mapping.DeviceName ?? '' })),
       };
-    } catch (error) {
-      if ((error as Error).name === 'InvalidInstanceID.NotFound') return undefined;
-      throw error;
-    }
+    });
   }
 
   async terminationSettings(region: string, instanceId: string): Promise<TerminationSettings> {

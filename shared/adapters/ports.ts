@@ -145,6 +145,8 @@ export interface TerminationSettings {
 
 export interface Ec2Port {
   describeInstance(region: string, instanceId: string): Promise<Ec2Instance | undefined>;
+  /** In one call: each instance asked for, in order; undefined for one that does not exist. */
+  describeInstances(region: string, instanceIds: string[]): Promise<(Ec2Instance | undefined)[]>;
   terminationSettings(region: string, instanceId: string): Promise<TerminationSettings>;
   /** Sets the attributes given (EC2 changes one per call). */
   changeTerminationSettings(region: string, instanceId: string, change: Partial<TerminationSettings>): Promise<void>;

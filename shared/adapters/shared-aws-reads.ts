@@ -1,5 +1,6 @@
 import type { Limiter } from './limiter';
-import type { Ec2Port, EksPort, IamPort } from './ports';
+import DataLoader from 'dataloader';
+import type { Ec2Instance, Ec2Port, EksPort, IamPort } from './ports';
 import { SharedReads } from './shared-reads';
 
 /** How long an AWS read is reused, by concurrent invocations and by a read started ahead. */
@@ -84,6 +85,9 @@ export function shareEksReads(eks: EksPort, options: { limiter?: Limiter; shareF
   return Object.assign(Object.create(eks) as EksPort, shared);
 }
 
+/** Instances per DescribeInstances: well under the API's limit, so one answer stays small. */
+const MAX_INSTANCES_PER_DESCRIBE = 100;
+
 /**
  * An Ec2Port whose instance reads (the instance, its termination settings) are shared for a
  * short while: correlation can start the reads protect-instance makes as soon as a node is
@@ -92,6 +96,14 @@ export function shareEksReads(eks: EksPort, options: { limiter?: Limiter; shareF
  */
 export function shareEc2Reads(ec2: Ec2Port, options: { shareForMs?: number } = {}): Ec2Port {
   const reads = new SharedReads(options.shareForMs ?? SHARED_AWS_READ_MS);
+  // Instances asked for together (a controller's nodes, read ahead in one loop) go out as one
+  // DescribeInstances; answers are shared by `reads`, so the loader keeps none of its own.
+  const batches = new Map<string, DataLoader<string, Ec2Instance | undefined>>();
+  const batchOf = (region: string) => {
+    const batch = batches.get(region) ?? new DataLoader((ids: readonly string[]) => ec2.describeInstances(region, [...ids]), { cache: false, maxBatchSize: MAX_INSTANCES_PER_DESCRIBE });
+    batches.set(region, batch);
+    return batch;
+  };
   const keys = (region: string, id: string) => [`instance/${region}/${id}`, `termination/${region}/${id}`];
   const changing = async <T>(region: string, id: string, change: () => Promise<T>): Promise<T> => {
     reads.written(keys(region, id));
@@ -102,7 +114,7 @@ export function shareEc2Reads(ec2: Ec2Port, options: { shareForMs?: number } = {
     }
   };
   const shared: Partial<Ec2Port> = {
-    describeInstance: (region, id) => reads.read(`instance/${region}/${id}`, () => ec2.describeInstance(region, id)),
+    describeInstance: (region, id) => reads.read(`instance/${region}/${id}`, () => batchOf(region).load(id)),
     terminationSettings: (region, id) => reads.read(`termination/${region}/${id}`, () => ec2.terminationSettings(region, id)),
     changeTerminationSettings: (region, id, change) => changing(region, id, () => ec2.changeTerminationSettings(region, id, change)),
     tag: (region, id, tags) => changing(region, id, () => ec2.tag(region, id, tags)),

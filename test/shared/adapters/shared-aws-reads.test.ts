@@ -126,7 +126,7 @@ describe('shareEc2Reads', () => {
       return value();
     };
     const port = {
-      describeInstance: (_region, instanceId) => answer('describe', () => ({ instanceId, state: 'running', lifecycle: 'on-demand', tags: { ...tags }, volumes: [] })),
+      describeInstances: (_region, instanceIds) => answer('describe', () => instanceIds.map((instanceId) => ({ instanceId, state: 'running', lifecycle: 'on-demand', tags: { ...tags }, volumes: [] }))),
       terminationSettings: () => answer('settings', () => ({ ...settings })),
       changeTerminationSettings: (_region, _id, change) => answer('change', () => void Object.assign(settings, change)),
       tag: (_region, _id, added) => answer('tag', () => void Object.assign(tags, added)),
@@ -140,6 +140,24 @@ describe('shareEc2Reads', () => {
 
     expect(instance?.tags).toEqual({ incident: 'inc-1' });
     expect(after.disableApiTermination).toBe(true);
-    expect(calls).toEqual(['describe', 'settings', 'change', 'tag', 'describe', 'settings']);
+    // The describe goes out a tick later, with whatever else is asked for in this one.
+    expect(calls).toEqual(['settings', 'describe', 'change', 'tag', 'settings', 'describe']);
+  });
+
+  it('describes the instances asked for together in one call, per region', async () => {
+    const calls: string[][] = [];
+    const port = {
+      describeInstances: async (region: string, instanceIds: string[]) => (calls.push([region, ...instanceIds]), instanceIds.map((instanceId) => (instanceId === 'i-gone' ? undefined : { instanceId, tags: {}, volumes: [] }))),
+    } satisfies Partial<Ec2Port>;
+    const ec2 = shareEc2Reads(port as unknown as Ec2Port);
+
+    const found = await Promise.all(['i-1', 'i-2', 'i-gone', 'i-1'].map((id) => ec2.describeInstance('us-east-1', id)).concat(ec2.describeInstance('eu-west-1', 'i-3')));
+
+    expect(found.map((instance) => instance?.instanceId)).toEqual(['i-1', 'i-2', undefined, 'i-1', 'i-3']);
+    // The repeated i-1 joins the first read; the other region gets its own call.
+    expect(calls).toEqual([
+      ['us-east-1', 'i-1', 'i-2', 'i-gone'],
+      ['eu-west-1', 'i-3'],
+    ]);
   });
 });
