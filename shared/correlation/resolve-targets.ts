@@ -47,6 +47,8 @@ export async function resolveTargets(context: CorrelationContext): Promise<Resol
   let early: ClusterLookups | undefined;
   // The affected pods' reads go out first: everything else waits for their answer.
   const selecting = selectPods(context, (pods) => {
+    // The roles behind the pods' associations, read as soon as the list is in (completeTargets joins these reads).
+    void early?.associations(serviceAccountsOf(pods));
     if (context.iam && early) void readRevocationAhead(context.iam, pods, early);
     if (context.ec2) void readInstancesAhead(kube, context.ec2, context.region, pods);
   });
@@ -68,13 +70,15 @@ export async function resolveTargets(context: CorrelationContext): Promise<Resol
   return { targets, complete };
 }
 
+/** `namespace/name` of the pods' service accounts. */
+const serviceAccountsOf = (pods: KubePod[]) => new Set(pods.map((pod) => `${pod.namespace}/${pod.serviceAccountName}`));
+
 /** The pods' owners and Pod Identity roles, and every role with who else holds it. */
 async function completeTargets(kube: KubernetesPort, selected: KubePod[], targets: Targets, lookups: ClusterLookups | undefined): Promise<Targets> {
   const notes = [...targets.notes];
-  const affectedAccounts = new Set(selected.map((pod) => `${pod.namespace}/${pod.serviceAccountName}`));
   const [owners, podIdentity] = await Promise.all([
     Promise.all(selected.map((pod) => ownerChain(kube, pod))),
-    lookups ? lookups.associations(affectedAccounts) : ({ value: [] } as Settled<PodIdentityAssociation[]>),
+    lookups ? lookups.associations(serviceAccountsOf(selected)) : ({ value: [] } as Settled<PodIdentityAssociation[]>),
   ]);
   if (podIdentity.error && selected.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
   const pods = targets.pods.map((pod, index): PodTarget => {
