@@ -292,6 +292,17 @@ describe('eks-responder respond / playbook (GuardDuty)', () => {
     expect(String(sandbox.aws.callsTo('sns', 'Publish')[0].params.Message)).toContain('[FAIL] revoke-role-sessions');
   });
 
+  it("revokes the pod's IRSA role and says so when the Pod Identity associations cannot be described", async () => {
+    sandbox.aws.failNext({ service: 'eks', operation: 'DescribePodIdentityAssociation' }, { status: 403, code: 'AccessDeniedException', message: 'not authorized to perform eks:DescribePodIdentityAssociation' }, Infinity);
+
+    const result = await run(['playbook', 'quarantine', '--event', argocdFile, '--mode', 'enforce', '--json']);
+
+    const [report] = result.reports;
+    expect(report.notes).toContain('EKS Pod Identity associations not checked: not authorized to perform eks:DescribePodIdentityAssociation');
+    expect(report.actions.find((action) => action.action === 'revoke-role-sessions')).toMatchObject({ target: `role ${ROLES.privilegedApp}`, status: 'done' });
+    expect(sandbox.aws.callsTo('iam', 'PutRolePolicy')).toHaveLength(1);
+  });
+
   it('retries throttled and failing Kubernetes and AWS calls before giving up', async () => {
     sandbox.kube.failNext({ verb: 'patch', resource: 'pods' }, 429, 2);
     sandbox.kube.failNext({ verb: 'get', resource: 'nodes' }, 503, 1);
