@@ -50,13 +50,13 @@ describe('packaged function bundles', () => {
   const unpacked: Record<string, Unpacked> = {};
 
   beforeAll(async () => {
-    await withPackagedService({}, (artifacts) => {
+    await withPackagedService({}, async (artifacts) => {
       const template = JSON.parse(readFileSync(join(artifacts, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
       for (const name of FUNCTIONS) {
         const resource = `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`;
         const handler = template.Resources[resource].Properties.Handler as string;
         const directory = join(root, name);
-        unpacked[name] = { directory, files: extractZip(join(artifacts, `${name}.zip`), directory), handlerFile: `${handler.slice(0, handler.lastIndexOf('.'))}.mjs` };
+        unpacked[name] = { directory, files: await extractZip(join(artifacts, `${name}.zip`), directory), handlerFile: `${handler.slice(0, handler.lastIndexOf('.'))}.mjs` };
       }
     });
   }, 150_000);
