@@ -60,8 +60,8 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
       : undefined;
   const tables = tableAdapters(config);
   const ports = {
-    iam: lazyPort(async () => new (await modules.iam()).SdkIam()),
-    ec2: lazyPort(async () => new (await modules.ec2()).SdkEc2()),
+    iam: lazyPort(async () => (await modules.iam()).sdkIam()),
+    ec2: lazyPort(async () => (await modules.ec2()).sdkEc2()),
     sns: lazyPort(async () => new (await modules.sns()).SdkSns()),
     securityHub: lazyPort(async () => new (await modules.securityHub()).SdkSecurityHub()),
   };

@@ -16,7 +16,7 @@ import type { Ec2Instance, Ec2Port, TerminationSettings } from './ports';
 const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 export class SdkEc2 implements Ec2Port {
-  constructor(private readonly clients: RegionalClients<EC2Client> = new RegionalClients((region) => new EC2Client({ region, ...SDK_CLIENT_DEFAULTS }))) {}
+  constructor(private readonly clients: RegionalClients<EC2Client>) {}
 
   async describeInstance(region: string, instanceId: string): Promise<Ec2Instance | undefined> {
     const [instance] = await this.describeInstances(region, [instanceId]);

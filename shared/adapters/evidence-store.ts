@@ -25,15 +25,15 @@ export class S3EvidenceStore implements EvidenceStore {
     this.s3 ??= loadS3();
     const put = await this.s3;
     await put({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        // Given explicitly: S3 needs it, and the SDK does not send it for an empty body.
-        ContentLength: Buffer.byteLength(body, 'utf8'),
-        ContentType: contentType,
-        ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: this.kmsKeyId,
-        ChecksumAlgorithm: 'SHA256',
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      // Given explicitly: S3 needs it, and the SDK does not send it for an empty body.
+      ContentLength: Buffer.byteLength(body, 'utf8'),
+      ContentType: contentType,
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: this.kmsKeyId,
+      ChecksumAlgorithm: 'SHA256',
     });
     return `${this.location}${key}`;
   }

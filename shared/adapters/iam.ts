@@ -14,8 +14,7 @@ import type { IamPort, RoleDetails } from './ports';
 const isNoSuchEntity = (error: unknown): boolean => (error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity';
 
 export class SdkIam implements IamPort {
-  // IAM is a global service: one client, in the partition's home region.
-  constructor(private readonly client: IAMClient = new IAMClient({ region: 'us-east-1', ...SDK_CLIENT_DEFAULTS })) {}
+  constructor(private readonly client: IAMClient) {}
 
   async getRoleInlinePolicy(roleName: string, policyName: string): Promise<string | undefined> {
     try {
@@ -63,7 +62,7 @@ export class SdkIam implements IamPort {
       await this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
       return true;
     } catch (error) {
-      if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity') return false;
+      if (isNoSuchEntity(error)) return false;
       throw error;
     }
   }
@@ -74,7 +73,6 @@ export class SdkIam implements IamPort {
     return Role?.MaxSessionDuration ?? 3600;
   }
 }
-
 
 /** IAM acting with the given credentials (a member account's role); the default chain when absent. */
 export function sdkIam(credentials?: AwsCredentialIdentityProvider): SdkIam {
