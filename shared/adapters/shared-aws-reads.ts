@@ -1,5 +1,5 @@
 import type { Limiter } from './limiter';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Ec2Instance, Ec2Port, EksPort, IamPort } from './ports';
 import { SharedReads } from './shared-reads';
 
@@ -97,10 +97,13 @@ const MAX_INSTANCES_PER_DESCRIBE = 100;
 export function shareEc2Reads(ec2: Ec2Port, options: { shareForMs?: number } = {}): Ec2Port {
   const reads = new SharedReads(options.shareForMs ?? SHARED_AWS_READ_MS);
   // Instances asked for together (a controller's nodes, read ahead in one loop) go out as one
-  // DescribeInstances; answers are shared by `reads`, so the loader keeps none of its own.
-  const batches = new Map<string, DataLoader<string, Ec2Instance | undefined>>();
+  // DescribeInstances; answers are shared by `reads`, so the loader keeps none of its own. The
+  // loader's module loads with the first instance read, not at module init.
+  const batches = new Map<string, Promise<DataLoader<string, Ec2Instance | undefined>>>();
   const batchOf = (region: string) => {
-    const batch = batches.get(region) ?? new DataLoader((ids: readonly string[]) => ec2.describeInstances(region, [...ids]), { cache: false, maxBatchSize: MAX_INSTANCES_PER_DESCRIBE });
+    const batch =
+      batches.get(region) ??
+      import('dataloader').then(({ default: Loader }) => new Loader((ids: readonly string[]) => ec2.describeInstances(region, [...ids]), { cache: false, maxBatchSize: MAX_INSTANCES_PER_DESCRIBE }));
     batches.set(region, batch);
     return batch;
   };
@@ -114,7 +117,7 @@ export function shareEc2Reads(ec2: Ec2Port, options: { shareForMs?: number } = {
     }
   };
   const shared: Partial<Ec2Port> = {
-    describeInstance: (region, id) => reads.read(`instance/${region}/${id}`, () => batchOf(region).load(id)),
+    describeInstance: (region, id) => reads.read(`instance/${region}/${id}`, async () => (await batchOf(region)).load(id)),
     terminationSettings: (region, id) => reads.read(`termination/${region}/${id}`, () => ec2.terminationSettings(region, id)),
     changeTerminationSettings: (region, id, change) => changing(region, id, () => ec2.changeTerminationSettings(region, id, change)),
     tag: (region, id, tags) => changing(region, id, () => ec2.tag(region, id, tags)),
