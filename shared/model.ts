@@ -19,6 +19,8 @@ export interface WorkloadRef {
   name: string;
   namespace?: string;
   uid?: string;
+  /** The service account its pods run as, when the finding says (recent GuardDuty findings do). */
+  serviceAccount?: string;
 }
 
 export interface Finding {

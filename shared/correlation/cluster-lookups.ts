@@ -44,6 +44,13 @@ export function affectedNamespace(finding: Finding): string | undefined {
   return SERVICE_ACCOUNT_USER.exec(finding.kubernetesUser?.username ?? '')?.[1];
 }
 
+/** The service account (in `affectedNamespace`) the affected pods run as, when the finding says. */
+export function affectedServiceAccount(finding: Finding): string | undefined {
+  const { workload } = finding;
+  if (workload) return workload.serviceAccount || undefined;
+  return SERVICE_ACCOUNT_USER.exec(finding.kubernetesUser?.username ?? '')?.[2];
+}
+
 /**
  * Starts, all at once, the lookups that do not depend on which pods are affected, so they run
  * alongside the first read instead of after it: Pod Identity associations, every service
@@ -83,9 +90,15 @@ export async function readRevocationAhead(iam: IamPort, pods: KubePod[], lookups
   for (const pod of pods) {
     const account = accounts.find((item) => item.namespace === pod.namespace && item.name === pod.serviceAccountName);
     const arn = account?.annotations[IRSA_ROLE_ANNOTATION];
-    if (arn) roles.add(arn.split('/').pop() ?? arn);
+    if (arn) roles.add(arn);
   }
-  await Promise.all([...roles].map((role) => iam.getRoleInlinePolicy(role, REVOKE_POLICY_NAME).catch(() => undefined)));
+  await readRevocations(iam, [...roles]);
+}
+
+/** Starts the revocation policy reads of these roles (ARNs); the IAM port shares each answer with revoke-role-sessions' own read. */
+export async function readRevocations(iam: IamPort, roleArns: string[]): Promise<void> {
+  const names = new Set(roleArns.map((arn) => arn.split('/').pop() ?? arn));
+  await Promise.all([...names].map((role) => iam.getRoleInlinePolicy(role, REVOKE_POLICY_NAME).catch(() => undefined)));
 }
 
 /**
@@ -96,6 +109,10 @@ export async function readRevocationAhead(iam: IamPort, pods: KubePod[], lookups
 export async function readInstancesAhead(kube: KubernetesPort, ec2: Ec2Port, region: string, pods: KubePod[]): Promise<void> {
   const names = new Set(pods.map((pod) => pod.nodeName).filter((name): name is string => Boolean(name)));
   const nodes = await Promise.all([...names].map((name) => kube.readNode(name).catch(() => undefined)));
-  const instances = new Set(nodes.map(instanceIdOf).filter((id): id is string => Boolean(id)));
-  await Promise.all([...instances].flatMap((id) => [ec2.describeInstance(region, id).catch(() => undefined), ec2.terminationSettings(region, id).catch(() => undefined)]));
+  await readInstances(ec2, region, nodes.map(instanceIdOf).filter((id): id is string => Boolean(id)));
+}
+
+/** Starts protect-instance's reads of these instances (the instance, its termination settings); the EC2 port shares the answers with the action's own reads. */
+export async function readInstances(ec2: Ec2Port, region: string, instanceIds: string[]): Promise<void> {
+  await Promise.all([...new Set(instanceIds)].flatMap((id) => [ec2.describeInstance(region, id).catch(() => undefined), ec2.terminationSettings(region, id).catch(() => undefined)]));
 }

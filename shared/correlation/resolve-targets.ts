@@ -1,6 +1,19 @@
 import { afterPendingIo } from '../adapters/event-loop';
 import type { Ec2Port, EksPort, IamPort, KubePod, KubernetesPort, PodIdentityAssociation } from '../adapters/ports';
-import { affectedNamespace, instanceIdOf, IRSA_ROLE_ANNOTATION, readInstancesAhead, readRevocationAhead, startClusterLookups, type ClusterLookups, type Settled } from './cluster-lookups';
+import {
+  affectedNamespace,
+  affectedServiceAccount,
+  instanceIdOf,
+  IRSA_ROLE_ANNOTATION,
+  readInstances,
+  readInstancesAhead,
+  readRevocationAhead,
+  readRevocations,
+  startClusterLookups,
+  type ClusterLookups,
+  type Settled,
+} from './cluster-lookups';
+import { hintedRoles, rememberIrsaRoles, rememberPodIdentityRoles } from './role-hints';
 import type { Finding, NodeTarget, OwnerRef, PodTarget, RoleTarget, Targets } from '../model';
 import { selectorMatches } from './labels';
 import { OWNER_KIND_TO_WORKLOAD, toWorkloadKind, workloadKindName } from './workload-kind';
@@ -44,6 +57,14 @@ export interface Resolution {
 export async function resolveTargets(context: CorrelationContext): Promise<Resolution> {
   const { kube } = context;
   const namespace = affectedNamespace(context.finding);
+  const cluster = clusterKeyOf(context);
+  // Warm: the roles the namespace's service accounts held when an earlier incident looked. Their
+  // revocation policies are read with the first round trip instead of after it; the pods' own
+  // service accounts still decide which role is revoked.
+  if (context.iam && namespace !== undefined) void readRevocations(context.iam, hintedRoles(cluster, { namespace, serviceAccount: affectedServiceAccount(context.finding) }));
+  // A Runtime Monitoring finding names the instance the agent saw it on: its reads need not wait
+  // for the pod and its node. protect-instance still acts on the instance behind the pod's node.
+  if (context.ec2 && context.finding.instanceId) void readInstances(context.ec2, context.region, [context.finding.instanceId]);
   let early: ClusterLookups | undefined;
   // The affected pods' reads go out first: everything else waits for their answer.
   const selecting = selectPods(context, (pods) => {
@@ -56,6 +77,9 @@ export async function resolveTargets(context: CorrelationContext): Promise<Resol
   // instances and, later, the circuit breaker's count (the invocation cache answers from it).
   void kube.listNodes().catch(() => undefined);
   early = namespace === undefined ? undefined : startClusterLookups(context, namespace);
+  early?.serviceAccounts.then(({ value, error }) => {
+    if (!error) rememberIrsaRoles(cluster, value.map((account) => ({ namespace: account.namespace, serviceAccount: account.name, roleArn: account.annotations[IRSA_ROLE_ANNOTATION] })));
+  });
   const selection = await selecting;
   // The reads just started ahead head the longest chains (role: read, then revoke; instance:
   // read, then protect): they go out before the process turns to planning containment.
@@ -64,23 +88,27 @@ export async function resolveTargets(context: CorrelationContext): Promise<Resol
   const pods = await Promise.all(selection.pods.map((pod) => describePod(kube, pod, context)));
   const nodes = await resolveNodes(kube, pods, selection.nodeIdentity);
   const targets: Targets = { pods, nodes, roles: [], notes: [...selection.notes] };
-  const complete = completeTargets(kube, selection.pods, targets, lookups);
+  const complete = completeTargets(kube, selection.pods, targets, lookups, cluster);
   // Heard by whoever awaits it; unawaited, a failure must not end the process.
   complete.catch(() => undefined);
   return { targets, complete };
 }
 
+/** Role hints are kept per cluster; clusters in two member accounts may share a name. */
+const clusterKeyOf = (context: CorrelationContext) => `${context.finding.account}/${context.region}/${context.cluster}`;
+
 /** `namespace/name` of the pods' service accounts. */
 const serviceAccountsOf = (pods: KubePod[]) => new Set(pods.map((pod) => `${pod.namespace}/${pod.serviceAccountName}`));
 
 /** The pods' owners and Pod Identity roles, and every role with who else holds it. */
-async function completeTargets(kube: KubernetesPort, selected: KubePod[], targets: Targets, lookups: ClusterLookups | undefined): Promise<Targets> {
+async function completeTargets(kube: KubernetesPort, selected: KubePod[], targets: Targets, lookups: ClusterLookups | undefined, cluster: string): Promise<Targets> {
   const notes = [...targets.notes];
   const [owners, podIdentity] = await Promise.all([
     Promise.all(selected.map((pod) => ownerChain(kube, pod))),
     lookups ? lookups.associations(serviceAccountsOf(selected)) : ({ value: [] } as Settled<PodIdentityAssociation[]>),
   ]);
   if (podIdentity.error && selected.length > 0) notes.push(`EKS Pod Identity associations not checked: ${podIdentity.error}`);
+  if (lookups && !podIdentity.error) rememberPodIdentityRoles(cluster, podIdentity.value);
   const pods = targets.pods.map((pod, index): PodTarget => {
     const association = pod.roleArn ? undefined : podIdentity.value.find((item) => item.namespace === pod.namespace && item.serviceAccount === pod.serviceAccount);
     return { ...pod, owners: owners[index], ...(association?.roleArn ? { roleArn: association.roleArn, roleVia: 'pod-identity' as const } : {}) };

@@ -21,6 +21,7 @@ export const guardDutyFindingSchema = z.lazy(() => {
     type: nullish(z.string()),
     namespace: nullish(z.string()),
     uid: nullish(z.string()),
+    serviceAccountName: nullish(z.string()),
     containers: nullish(z.array(containerSchema)),
   });
 
@@ -104,7 +105,7 @@ export function normalizeGuardDutyFinding(detail: unknown): Finding {
   const user = resource.kubernetesDetails?.kubernetesUserDetails;
   const workload: WorkloadRef | undefined =
     workloadDetails?.name && workloadDetails.type
-      ? { kind: workloadDetails.type, name: workloadDetails.name, namespace: workloadDetails.namespace, uid: workloadDetails.uid }
+      ? { kind: workloadDetails.type, name: workloadDetails.name, namespace: workloadDetails.namespace, uid: workloadDetails.uid, serviceAccount: workloadDetails.serviceAccountName ?? undefined }
     : undefined;
   const apiCall = finding.service?.action?.kubernetesApiCallAction;
   const isEks = Boolean(resource.eksClusterDetails) || resource.resourceType === 'EKSCluster';

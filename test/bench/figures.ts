@@ -31,6 +31,12 @@ export interface InvocationFigures {
   isolationRt: number | null;
   /** The same, counted from the end of the first request. */
   isolationAfterFirstRt: number | null;
+  /**
+   * From the end of the first request until the attacker's reach is cut: isolated (above), the
+   * nodes cordoned and the role's older sessions revoked. Termination protection, tags and the
+   * notification come after and are not counted.
+   */
+  containedAfterFirstRt: number | null;
   calls: CallCounts;
   /** Kubernetes GETs of an object already read in this invocation. */
   repeatedReads: string[];
@@ -95,6 +101,13 @@ function isolatedAt(requests: BenchRequest[], pods: string[]): number | undefine
   return Math.max(Math.min(...policy), ...labels.map((times) => Math.min(...times)), ...narrowed);
 }
 
+/** When isolation, every node patch (cordon, label) and the revocation policy had all landed. */
+function containedAt(requests: BenchRequest[], isolated: number | undefined): number | undefined {
+  if (isolated === undefined) return undefined;
+  const landed = requests.filter((request) => request.ok && (request.object?.startsWith('patch nodes ') === true || request.label === 'iam:PutRolePolicy'));
+  return Math.max(isolated, ...landed.map((request) => request.endedAt));
+}
+
 export interface InvocationRecord {
   invokedAt: number;
   requests: BenchRequest[];
@@ -110,6 +123,7 @@ export function invocationFigures({ invokedAt, requests, earlier, connections, p
   const start = first?.startedAt ?? 0;
   const end = Math.max(start, ...requests.map((request) => request.endedAt));
   const isolated = isolatedAt(requests, isolatedPods);
+  const contained = containedAt(requests, isolated);
   return {
     beforeFirstRequestRt: round((start - invokedAt) / latencyMs),
     criticalPathRt: round((end - start) / latencyMs),
@@ -117,6 +131,7 @@ export function invocationFigures({ invokedAt, requests, earlier, connections, p
     sequentialToIsolation: isolated === undefined ? null : longestChain(requests.filter((request) => request.endedAt <= isolated)),
     isolationRt: isolated === undefined ? null : round((isolated - start) / latencyMs),
     isolationAfterFirstRt: isolated === undefined ? null : round((isolated - first.endedAt) / latencyMs),
+    containedAfterFirstRt: contained === undefined ? null : round((contained - first.endedAt) / latencyMs),
     calls: countCalls(requests),
     repeatedReads: repeatedReads(requests),
     describeClusterCalls: requests.filter((request) => request.label === 'eks:DescribeCluster').length,

@@ -8,9 +8,11 @@ import { ARGOCD_FINDING, loadEvent } from './events';
  */
 export function argocdFinding(change: {
   severity?: number;
-  workload?: { Name: string; Type: string; Namespace: string } | null;
+  workload?: { Name: string; Type: string; Namespace: string; ServiceAccountName?: string } | null;
   username?: string;
   id?: string;
+  /** The node's instance, as Runtime Monitoring findings name it (the audit-log sample names none). */
+  instanceId?: string;
 } = {}): string {
   const document = loadEvent(ARGOCD_FINDING);
   const finding = document.Findings[0];
@@ -19,5 +21,6 @@ export function argocdFinding(change: {
   if (change.workload === null) delete finding.Resource.KubernetesDetails.KubernetesWorkloadDetails;
   else if (change.workload) finding.Resource.KubernetesDetails.KubernetesWorkloadDetails = change.workload;
   if (change.username) finding.Resource.KubernetesDetails.KubernetesUserDetails.Username = change.username;
+  if (change.instanceId) finding.Resource.InstanceDetails = { InstanceId: change.instanceId };
   return JSON.stringify(document);
 }

@@ -51,6 +51,16 @@ describe('GuardDuty source', () => {
     });
   });
 
+  it("keeps the service account a recent finding names for its workload", () => {
+    const document = loadEvent(ARGOCD_FINDING);
+    document.Findings[0].Resource.KubernetesDetails.KubernetesWorkloadDetails.ServiceAccountName = 'privileged-app';
+    const [finding] = normalizeEvent(splitInput(document)[0]);
+    const [older] = normalizeEvent(splitInput(loadEvent(ARGOCD_FINDING))[0]);
+
+    expect(finding.workload).toEqual({ kind: 'pods', name: 'privileged-pod', namespace: 'argocd', uid: expect.any(String), serviceAccount: 'privileged-app' });
+    expect(older.workload?.serviceAccount).toBeUndefined();
+  });
+
   it('derives a stable, label-safe incident id from the finding id', () => {
     const [first] = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
     const [again] = normalizeEvent(loadEvent('guardduty/eks-privileged-container.json'));
