@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const figures: BenchFigures = { latencyMs: options.latencyMs };
     const run = (section: Section) => options.sections.includes(section);
     if (run('quarantine')) {
-      progress(`full quarantines, pod-level and Deployment-level, cold, warm and warm with the tables, ${options.repeat} runs each`);
+      progress(`full quarantines, pod-level, Deployment-level and pod-level from Runtime Monitoring, cold, warm and warm with the tables, ${options.repeat} runs each`);
       figures.quarantine = await quarantineScenarios(guardduty, options.latencyMs, options.repeat);
     }
     if (run('playbooks')) {

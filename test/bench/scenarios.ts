@@ -1,9 +1,11 @@
-// Full quarantines on the real argocd GuardDuty finding, pod-level and Deployment-level, each in
-// a fresh handler process (cold) and in one that has already quarantined another workload (warm,
-// warm-up.ts); and every playbook through the manual-playbook function.
+// Full quarantines on the real argocd GuardDuty finding, pod-level and Deployment-level, and on
+// the pod as Runtime Monitoring reports it (with its node's instance), each in a fresh handler
+// process (cold) and in one that has already quarantined another workload (warm, warm-up.ts);
+// and every playbook through the manual-playbook function.
 import type { PlaybookName } from '../../shared/playbooks/registry';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
+import { NODES as SCENARIO_NODES } from '../support/cluster-scenario';
 import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 import type { Bundle } from './bundles';
 import { invocationFigures, type InvocationFigures } from './figures';
@@ -37,15 +39,35 @@ export async function benchSandbox(latencyMs: number, withTables = false): Promi
   return sandbox;
 }
 
+interface Workload {
+  /** How the tables name it. */
+  name: string;
+  level: Level;
+  finding: (id: string) => string;
+  pods: string[];
+}
+
 /** High severity so the default policy responds; the sample itself is Medium. */
-const WORKLOADS: Record<Level, { finding: (id: string) => string; pods: string[] }> = {
-  pod: { finding: (id) => argocdFinding({ severity: 8, id }), pods: ['argocd/privileged-pod'] },
-  deployment: {
+const POD_FINDING: Workload = { name: 'pod-level', level: 'pod', finding: (id) => argocdFinding({ severity: 8, id }), pods: ['argocd/privileged-pod'] };
+
+const WORKLOADS: Workload[] = [
+  POD_FINDING,
+  {
+    name: 'deployment-level',
+    level: 'deployment',
     // Derived: public samples hold no Deployment-level EKS finding (events/PROVENANCE.md, "Gaps").
     finding: (id) => argocdFinding({ severity: 8, id, workload: { Name: 'frontend', Type: 'deployments', Namespace: 'web' } }),
     pods: ['web/frontend-7d4b9c8f6-x2k4p', 'web/frontend-7d4b9c8f6-q8n3v', 'web/frontend-7d4b9c8f6-m5t7z'],
   },
-};
+  {
+    // Derived: the same pod as Runtime Monitoring reports it, with the instance its agent runs
+    // on (the node's); public samples hold no EKS Runtime Monitoring finding (events/PROVENANCE.md, "Gaps").
+    name: 'pod-level, Runtime Monitoring',
+    level: 'pod',
+    finding: (id) => argocdFinding({ severity: 8, id, instanceId: SCENARIO_NODES.a.instanceId }),
+    pods: POD_FINDING.pods,
+  },
+];
 
 /** The actions a full quarantine of the sandbox's targets must complete; others may skip (an add-on the sandbox lacks). */
 const CORE_ACTIONS = ['isolate-pod', 'cordon-node', 'revoke-role-sessions', 'notify'];
@@ -116,6 +138,7 @@ async function measure({ bundle, latencyMs, warmUpPayload, event, pods, minimum,
 }
 
 export interface QuarantineFigures {
+  name: string;
   level: Level;
   cold: Measured;
   warm: Measured;
@@ -139,12 +162,12 @@ async function medianRun(repeat: number, run: () => Promise<Measured>): Promise<
 
 export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, repeat: number): Promise<QuarantineFigures[]> {
   const results: QuarantineFigures[] = [];
-  for (const level of ['pod', 'deployment'] as const) {
-    const { finding, pods } = WORKLOADS[level];
-    const event = asEventBridgeEvent(finding(`bench-${level}`));
+  for (const [index, { name, level, finding, pods }] of WORKLOADS.entries()) {
+    const event = asEventBridgeEvent(finding(`bench-${index}-${level}`));
     const minimum = minimumCalls('quarantine', level);
     const measurement = { bundle: guardduty, latencyMs, event, pods, minimum };
     results.push({
+      name,
       level,
       cold: await medianRun(repeat, () => measure(measurement)),
       warm: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE })),
@@ -169,8 +192,8 @@ const POD_PLAYBOOKS: PlaybookName[] = ['quarantine', 'isolate-pod', 'cordon-node
 export async function playbookScenarios(manual: Bundle, latencyMs: number): Promise<PlaybookFigures[]> {
   const results: PlaybookFigures[] = [];
   for (const playbook of POD_PLAYBOOKS) {
-    const event = asEventBridgeEvent(WORKLOADS.pod.finding(`bench-playbook-${playbook}`));
-    const pods = playbook === 'quarantine' || playbook === 'isolate-pod' ? WORKLOADS.pod.pods : [];
+    const event = asEventBridgeEvent(POD_FINDING.finding(`bench-playbook-${playbook}`));
+    const pods = playbook === 'quarantine' || playbook === 'isolate-pod' ? POD_FINDING.pods : [];
     const { figures, minimum } = await measure({
       bundle: manual,
       latencyMs,

@@ -24,11 +24,11 @@ const short = (module: string): string => module.replace('@aws-sdk/client-', '')
 
 function quarantineTable(results: QuarantineFigures[]): string {
   const rows = [['', 'cold', 'warm', 'warm, tables', 'target']];
-  for (const { level, cold, warm, tables } of results) {
+  for (const { name, cold, warm, tables } of results) {
     const runs = [cold, warm, tables];
     const cells = (cell: (run: Measured) => string) => runs.map(cell);
     rows.push(
-      [`${level}-level finding`, '', '', '', ''],
+      [`${name} finding`, '', '', '', ''],
       ['  handler call to its first request (RT)', ...cells(({ figures }) => rt(figures.beforeFirstRequestRt)), ''],
       ['  critical path (RT)', ...cells(({ figures }) => rt(figures.criticalPathRt)), '<= 4'],
       ['    requests in sequence on it', ...cells(({ figures }) => String(figures.sequentialRequests)), ''],
@@ -46,16 +46,16 @@ function quarantineTable(results: QuarantineFigures[]): string {
     );
   }
   const all = ({ cold, warm, tables }: QuarantineFigures) => [cold, warm, tables];
-  const problems = results.flatMap((result) => all(result).flatMap(({ figures }) => figures.problems.map((problem) => `  ! ${result.level}: ${problem}`)));
-  const repeats = results.flatMap((result) => [...new Set(all(result).flatMap(({ figures }) => figures.repeatedReads))].map((read) => `    ${result.level}: ${read}`));
+  const problems = results.flatMap((result) => all(result).flatMap(({ figures }) => figures.problems.map((problem) => `  ! ${result.name}: ${problem}`)));
+  const repeats = results.flatMap((result) => [...new Set(all(result).flatMap(({ figures }) => figures.repeatedReads))].map((read) => `    ${result.name}: ${read}`));
   return [columns(rows), ...(repeats.length ? ['  repeated reads:', ...repeats] : []), ...problems].join('\n');
 }
 
 function timelines(results: QuarantineFigures[]): string {
   const lines: string[] = [];
-  for (const { level, cold, warm, tables } of results) {
+  for (const { name, cold, warm, tables } of results) {
     for (const [when, { figures }] of [['cold', cold], ['warm', warm], ['warm, tables', tables]] as const) {
-      lines.push(`  ${level}-level, ${when}: request (start..end RT)`);
+      lines.push(`  ${name}, ${when}: request (start..end RT)`);
       for (const entry of figures.timeline) lines.push(`    ${entry.startRt.toFixed(1).padStart(5)} ..${entry.endRt.toFixed(1).padStart(5)}  ${entry.request}${entry.ok ? '' : ' (failed)'}`);
     }
   }
