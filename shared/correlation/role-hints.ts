@@ -23,7 +23,7 @@ interface Seen {
   roles: Map<string, string>;
 }
 
-/** Per cluster (`region/name`), per kind of hint: IRSA annotations win over Pod Identity, as in correlation. */
+/** Per cluster (`account/region/name`), per kind of hint: IRSA annotations win over Pod Identity, as in correlation. */
 const irsaSeen = new Map<string, Seen>();
 const podIdentitySeen = new Map<string, Seen>();
 

@@ -105,7 +105,7 @@ export function normalizeGuardDutyFinding(detail: unknown): Finding {
   const user = resource.kubernetesDetails?.kubernetesUserDetails;
   const workload: WorkloadRef | undefined =
     workloadDetails?.name && workloadDetails.type
-      ? { kind: workloadDetails.type, name: workloadDetails.name, namespace: workloadDetails.namespace, uid: workloadDetails.uid, serviceAccount: workloadDetails.serviceAccountName ?? undefined }
+      ? { kind: workloadDetails.type, name: workloadDetails.name, namespace: workloadDetails.namespace, uid: workloadDetails.uid, ...(workloadDetails.serviceAccountName ? { serviceAccount: workloadDetails.serviceAccountName } : {}) }
     : undefined;
   const apiCall = finding.service?.action?.kubernetesApiCallAction;
   const isEks = Boolean(resource.eksClusterDetails) || resource.resourceType === 'EKSCluster';
