@@ -51,7 +51,8 @@ describe('reads ahead of the pods', () => {
     // Warm, alongside the pod list: it starts before the list has answered.
     expect(revocations(warm)).toEqual([expect.objectContaining({ status: 'done', target: `role ${ROLES.frontend}` })]);
     expect(policyReads(roleName(ROLES.frontend))).toHaveLength(1);
-    expect(warmRead.startedAt).toBeLessThan(podList.endedAt - 10);
+    // The servers' clocks agree within a millisecond.
+    expect(warmRead.startedAt).toBeLessThan(podList.endedAt - 2);
     expect(policyPuts()).toEqual([roleName(ROLES.privilegedApp), roleName(ROLES.frontend)]);
   });
 
@@ -72,27 +73,35 @@ describe('reads ahead of the pods', () => {
     expect(policyPuts()).toEqual([roleName(ROLES.privilegedApp), roleName(renamed)]);
   });
 
-  const instanceCalls = (operation: string, instanceId: string) =>
-    sandbox.aws.callsTo('ec2', operation).filter((call) => call.params.InstanceId === instanceId || JSON.stringify(call.params).includes(instanceId));
+  const instanceCalls = (operation: string, instanceId: string, since = 0) =>
+    sandbox.aws.callsTo('ec2', operation).filter((call) => call.startedAt >= since && JSON.stringify(call.params).includes(instanceId));
   const protections = (report: IncidentReport) => report.actions.filter((action) => action.action === 'protect-instance');
+  // A warm environment, after a quarantine on the other node: its clients are loaded, so what
+  // starts when shows in the requests, not in module loading.
+  const warmUp = async (): Promise<number> => {
+    await handler(asEventBridgeEvent(argocdFinding({ severity: 8, id: 'the-warm-up', workload: { Name: 'frontend-debug', Type: 'pods', Namespace: 'web' } })));
+    return performance.timeOrigin + performance.now();
+  };
 
   it("reads the instance a Runtime Monitoring finding names with the first reads, and protects the pod's node's", async () => {
+    const since = await warmUp();
     const report = await handler(asEventBridgeEvent(argocdFinding({ severity: 8, instanceId: NODES.a.instanceId })));
     const [podRead] = sandbox.kube.requests.filter((request) => request.resource === 'pods' && request.verb === 'get' && request.name === 'privileged-pod');
-    const settings = instanceCalls('DescribeInstanceAttribute', NODES.a.instanceId);
+    const reads = [...instanceCalls('DescribeInstanceAttribute', NODES.a.instanceId, since), ...instanceCalls('DescribeInstances', NODES.a.instanceId, since)];
 
     expect(protections(report)).toEqual([expect.objectContaining({ status: 'done', target: expect.stringContaining(NODES.a.instanceId) })]);
-    expect(settings).toHaveLength(2);
-    for (const read of [...settings, ...instanceCalls('DescribeInstances', NODES.a.instanceId)]) expect(read.startedAt).toBeLessThan(podRead.endedAt - 10);
-    expect(instanceCalls('DescribeInstances', NODES.a.instanceId)).toHaveLength(1);
+    expect(reads.map((call) => call.operation).sort()).toEqual(['DescribeInstanceAttribute', 'DescribeInstanceAttribute', 'DescribeInstances']);
+    // Sent before the pod (and so its node) was known. The servers' clocks agree within a millisecond.
+    for (const read of reads) expect(read.startedAt).toBeLessThan(podRead.endedAt - 2);
   });
 
   it("protects the instance behind the pod's node when the finding names another: the other is only read", async () => {
+    const since = await warmUp();
     const report = await handler(asEventBridgeEvent(argocdFinding({ severity: 8, instanceId: NODES.b.instanceId })));
 
     expect(protections(report)).toEqual([expect.objectContaining({ status: 'done', target: expect.stringContaining(NODES.a.instanceId) })]);
-    expect(instanceCalls('DescribeInstanceAttribute', NODES.b.instanceId)).toHaveLength(2);
-    expect(instanceCalls('ModifyInstanceAttribute', NODES.a.instanceId)).toHaveLength(2);
-    expect(sandbox.aws.mutations().filter((call) => JSON.stringify(call.params).includes(NODES.b.instanceId))).toEqual([]);
+    expect(instanceCalls('DescribeInstanceAttribute', NODES.b.instanceId, since)).toHaveLength(2);
+    expect(instanceCalls('ModifyInstanceAttribute', NODES.a.instanceId, since)).toHaveLength(2);
+    expect(sandbox.aws.mutations().filter((call) => call.startedAt >= since && JSON.stringify(call.params).includes(NODES.b.instanceId))).toEqual([]);
   });
 });
