@@ -101,7 +101,7 @@ function isolatedAt(requests: BenchRequest[], pods: string[]): number | undefine
   return Math.max(Math.min(...policy), ...labels.map((times) => Math.min(...times)), ...narrowed);
 }
 
-/** When isolation, every node patch (cordon, label) and the revocation policy had all landed. */
+/** When isolation, every node patch (the cordon, and the disruption-protection annotations beside it) and the revocation policy had all landed. */
 function containedAt(requests: BenchRequest[], isolated: number | undefined): number | undefined {
   if (isolated === undefined) return undefined;
   const landed = requests.filter((request) => request.ok && (request.object?.startsWith('patch nodes ') === true || request.label === 'iam:PutRolePolicy'));
