@@ -1,8 +1,9 @@
 // The packaged function zips, unpacked as Lambda unpacks them: each holds its handler module and
-// its own chunks (esbuild.config.js), every module in it loads, the handler's module init leaves
-// the Kubernetes client, the playbooks, Powertools metrics and what only a policy file needs for
-// later (and the client's unused parts are not in it at all), and builds no schema (each is built on first use), and the packaged guardduty handler
-// contains a workload, loading the chunks of every client it calls on the way.
+// its own chunks (esbuild.config.js), every module in it loads, the Kubernetes client's unused
+// parts are not in it, the handler's module init leaves the Kubernetes client, the playbooks,
+// Powertools metrics and what only a policy file needs for later, and builds no schema (each is
+// built on first use), and the packaged guardduty handler contains a workload, loading the
+// chunks of every client it calls on the way.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
