@@ -30,6 +30,12 @@ const settle = <T>(lookup: Promise<T>, fallback: T): Promise<Settled<T>> =>
 
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
+/** The service account the finding's Kubernetes user is (`system:serviceaccount:NS:NAME`), if it is one. */
+export function serviceAccountUser(finding: Finding): { namespace: string; name: string } | undefined {
+  const match = SERVICE_ACCOUNT_USER.exec(finding.kubernetesUser?.username ?? '');
+  return match ? { namespace: match[1], name: match[2] } : undefined;
+}
+
 export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
 export function instanceIdOf(node: KubeNode | undefined): string | undefined {
@@ -41,14 +47,14 @@ export function instanceIdOf(node: KubeNode | undefined): string | undefined {
 export function affectedNamespace(finding: Finding): string | undefined {
   const { workload } = finding;
   if (workload) return toWorkloadKind(workload.kind) ? workload.namespace || undefined : undefined;
-  return SERVICE_ACCOUNT_USER.exec(finding.kubernetesUser?.username ?? '')?.[1];
+  return serviceAccountUser(finding)?.namespace;
 }
 
 /** The service account (in `affectedNamespace`) the affected pods run as, when the finding says. */
 export function affectedServiceAccount(finding: Finding): string | undefined {
   const { workload } = finding;
   if (workload) return workload.serviceAccount || undefined;
-  return SERVICE_ACCOUNT_USER.exec(finding.kubernetesUser?.username ?? '')?.[2];
+  return serviceAccountUser(finding)?.name;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   readInstancesAhead,
   readRevocationAhead,
   readRevocations,
+  serviceAccountUser,
   startClusterLookups,
   type ClusterLookups,
   type Settled,
@@ -37,7 +38,6 @@ interface PodSelection {
   notes: string[];
 }
 
-const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 const NODE_USER = /^system:node:(.+)$/;
 
 /** The targets in two steps: what containment of pods and nodes needs, then the rest. */
@@ -144,9 +144,9 @@ async function selectPods(context: CorrelationContext, found: (pods: KubePod[]) 
     return { pods: owned, notes: owned.length ? [] : [`${workloadKindName(kind)} ${workload.namespace}/${workload.name} has no running pods`] };
   }
   const username = finding.kubernetesUser?.username ?? '';
-  const serviceAccount = SERVICE_ACCOUNT_USER.exec(username);
+  const serviceAccount = serviceAccountUser(finding);
   if (serviceAccount) {
-    const [, namespace, name] = serviceAccount;
+    const { namespace, name } = serviceAccount;
     const pods = await kube.listPods(namespace, { fieldSelector: `spec.serviceAccountName=${name}` });
     found(pods);
     return { pods, notes: pods.length ? [] : [`no pod runs as service account ${namespace}/${name}`] };
