@@ -157,7 +157,8 @@ export interface Targets {
   notes: string[];
 }
 
-export type ActionStatus = 'planned' | 'done' | 'skipped' | 'failed';
+/** `in-progress` only in a notification sent while a preservation change was still on its way (see startActions). */
+export type ActionStatus = 'planned' | 'done' | 'skipped' | 'failed' | 'in-progress';
 
 export interface ActionRecord {
   action: string;
@@ -205,4 +206,6 @@ export interface IncidentReport {
   containedAt?: string;
   /** Set when a person must look now (the circuit breaker held containment back); notifications say so first. */
   urgent?: string;
+  /** Only in a second notification: why it follows the first (a change in progress then has failed). */
+  followUp?: string;
 }

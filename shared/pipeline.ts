@@ -152,7 +152,7 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   // 2. Correlate as far as the playbook needs, then mark what the policy protects: first the
   // pods and nodes, which is all the decision and most containment need; the complete targets
   // (owners, IAM roles) follow a round trip later, for the actions that need them and the report.
-  const [{ containmentActionsOf, NOTIFICATION_ACTIONS }, { runActions }, { targetClaimsGuard }] = await loadPlaybooks();
+  const [{ containmentActionsOf, NOTIFICATION_ACTIONS }, { runActions, startActions }, { targetClaimsGuard }] = await loadPlaybooks();
   const { actions, optedOut } = selectActions(verdict, deps.config, containmentActionsOf);
   // The AWS clients the actions and notifications call load while the targets are resolved.
   deps.adapters.prepare?.([...actions, ...NOTIFICATION_ACTIONS].flatMap((action) => action.permissions.iam.map((permission) => permission.split(':')[0])));
@@ -205,21 +205,36 @@ export async function respond(finding: Finding, options: RespondOptions, deps: P
   };
   // Nothing changes before the delivery is known to be the first (reads only up to here).
   await options.admitted;
-  const containment = failure ? [] : await runActions(actions, context, gate, containmentEnded);
-  report.actions = [...(failure ? [failure] : []), ...containment, ...(failure ? [] : optedOut)];
+  const started = failure ? undefined : startActions(actions, context, gate, containmentEnded);
+  // Reported once contained: preservation changes still on their way (termination protection
+  // after its before-state read) are told as in progress rather than kept from the people waiting.
+  const reportable = started ? await started.reportable : [];
+  const recordsWith = (records: ActionRecord[]) => [...(failure ? [failure] : []), ...records, ...(failure ? [] : optedOut)];
+  report.actions = recordsWith(reportable);
   // The complete targets for the report; the pods and nodes alone if they could not be completed.
   const all = await complete.catch((error: unknown) => ({ ...targets, notes: [...targets.notes, `IAM roles and owners not resolved: ${describeError(error)}`] }));
   report.targets = reportTargets(all);
   report.notes.push(...all.notes, ...(apis ? [await apis] : []));
-  const held = containment.filter((record) => record.detail.startsWith(CIRCUIT_OPEN));
+  const held = reportable.filter((record) => record.detail.startsWith(CIRCUIT_OPEN));
   if (held.length) {
     report.urgent = `circuit breaker open: ${held.length} containment action${held.length > 1 ? 's' : ''} held back (${held.map((record) => `${record.action} ${record.target}`).join(', ')}); a person must decide`;
     logger.error('circuit breaker open', { held: held.map((record) => `${record.action} ${record.target}: ${record.detail}`) });
   }
 
   // 5. Notify, whatever happened above.
-  const notifications = await runActions([...NOTIFICATION_ACTIONS], { ...context, targets: all, complete: undefined, report: { ...report } }, gate);
-  report.actions.push(...notifications);
+  const notify = (about: IncidentReport) => runActions([...NOTIFICATION_ACTIONS], { ...context, targets: all, complete: undefined, report: about }, gate);
+  const notifications = await notify({ ...report });
+  const ended = started ? await started.ended : [];
+  report.actions = [...recordsWith(ended), ...notifications];
+  // A change told as in progress that then failed is told again: people must not take it as done.
+  const toldInProgress = new Set(reportable.filter((record) => record.status === 'in-progress').map(recordKey));
+  const failedLater = ended.filter((record) => record.status === 'failed' && toldInProgress.has(recordKey(record)));
+  if (failedLater.length) {
+    const followUp = `${failedLater.map((record) => `${record.action} ${record.target}`).join(', ')} failed after the first notification`;
+    logger.error('change failed after the notification', { failed: failedLater.map((record) => `${recordKey(record)}: ${record.detail}`) });
+    const again = await notify({ ...report, followUp, actions: [...report.actions] });
+    report.actions.push(...again.map((record) => ({ ...record, detail: `follow-up: ${record.detail}` })));
+  }
 
   // 6. Record, for the audit trail and for release, once the guards know how every change ended
   // (they learnt it alongside the notification).
@@ -244,6 +259,8 @@ async function recordIncident(report: IncidentReport, deps: PipelineDeps, now: D
     report.actions.push({ action: 'record', target: 'incident table', status: 'failed', detail: describeError(error), durationMs: Date.now() - started });
   }
 }
+
+const recordKey = (record: ActionRecord) => `${record.action} ${record.target}`;
 
 export function hasFailures(report: IncidentReport): boolean {
   return report.actions.some((action) => action.status === 'failed');

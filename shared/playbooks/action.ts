@@ -14,8 +14,10 @@ export type CorrelationNeed = 'workload' | 'cluster' | 'none';
 
 /**
  * When an action runs within its playbook: evidence is taken before anything changes,
- * containment follows, and preservation marks what containment changed, on each object once
- * containment of that object has ended (so it never races with it on the same object).
+ * containment follows, and preservation keeps the evidence from being destroyed (eviction,
+ * instance termination). Preservation that marks what containment changed does so on each object
+ * once containment of that object has ended (so it never races with it on the same object). The
+ * notification goes out once containment has ended and preservation's changes are on their way.
  * Default `containment`.
  */
 export type ActionPhase = 'evidence' | 'containment' | 'preservation';

@@ -66,6 +66,8 @@ export interface TargetHooks {
   after?: (label: string) => Promise<unknown>;
   /** Hears of each target as it starts, with its record to come. */
   started?: (label: string, record: Promise<ActionRecord>) => void;
+  /** Hears that a target's change is going out (plan made, guards passed), with what it changes. */
+  applying?: (label: string, summary: string) => void;
   /** Hears that every target has started (or that there is none). */
   listed?: () => void;
 }
@@ -89,7 +91,8 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
   const targets = action.targetsOf(ready);
   const records = targets.map((target): Promise<ActionRecord> => {
     const label = action.describe(target);
-    const record = runTarget(action, target, label, ready, permission, action.waitsForContainment?.(target) === false ? undefined : hooks.after);
+    const after = action.waitsForContainment?.(target) === false ? undefined : hooks.after;
+    const record = runTarget(action, target, label, ready, permission, { after, applying: hooks.applying });
     hooks.started?.(label, record);
     return record;
   });
@@ -98,8 +101,15 @@ export async function runAction(action: AnyAction, context: ActionContext, gate:
   return Promise.all(records);
 }
 
-async function runTarget(action: AnyAction, target: unknown, label: string, context: ActionContext, permission: { apply: boolean; why: string }, after?: (label: string) => Promise<unknown>): Promise<ActionRecord> {
-  await after?.(label);
+async function runTarget(
+  action: AnyAction,
+  target: unknown,
+  label: string,
+  context: ActionContext,
+  permission: { apply: boolean; why: string },
+  hooks: Pick<TargetHooks, 'after' | 'applying'>,
+): Promise<ActionRecord> {
+  await hooks.after?.(label);
   const started = Date.now();
   const record = (status: ActionRecord['status'], detail: string, before?: unknown): ActionRecord => ({
     action: action.name,
@@ -133,7 +143,9 @@ async function runTarget(action: AnyAction, target: unknown, label: string, cont
     guarding = undefined;
     if ('skip' in passed) return passed.skip;
     exits = passed.exits;
-    const result = await action.apply(context, target, plan.change);
+    const applying = action.apply(context, target, plan.change);
+    hooks.applying?.(label, plan.summary);
+    const result = await applying;
     context.logger.info('action applied', { action: action.name, target: label, status: result.status });
     const done = record(result.status, result.detail, plan.before);
     await settle(exits.splice(0), done, context);
@@ -149,39 +161,122 @@ async function runTarget(action: AnyAction, target: unknown, label: string, cont
   }
 }
 
+/** Runs the actions (see startActions) and resolves with every record once all have ended. */
+export async function runActions(actions: AnyAction[], context: ActionContext, gate: Gate, phaseEnded?: (phase: ActionPhase, records: ActionRecord[]) => void): Promise<ActionRecord[]> {
+  return startActions(actions, context, gate, phaseEnded).ended;
+}
+
+export interface StartedActions {
+  /** Every record, once every action has ended. */
+  ended: Promise<ActionRecord[]>;
+  /**
+   * The records as soon as the incident can be reported: evidence and containment have ended,
+   * and each preservation target has ended or has its change on the way, which is recorded
+   * `in-progress` with what it changes. Its outcome is in `ended`.
+   */
+  reportable: Promise<ActionRecord[]>;
+}
+
+/** What a preservation action has done so far: its targets as they start, and its records once it has ended. */
+interface PreservationProgress {
+  action: string;
+  listed: boolean;
+  targets: { label: string; applying?: string; record?: ActionRecord }[];
+  records?: ActionRecord[];
+}
+
+const inProgress = (action: string, target: { label: string; applying?: string }): ActionRecord => ({
+  action,
+  target: target.label,
+  status: 'in-progress',
+  detail: `applying: ${target.applying ?? ''}`,
+});
+
 /**
  * Evidence first, all of it, before anything changes; then containment and preservation side by
- * side, each object's preservation after its containment (preservation marks what containment
- * changed, e.g. the pod annotations isolate-pod rewrites). The actions of one phase run side by
- * side. `phaseEnded` hears each phase's records as soon as it ends.
+ * side, each object's preservation after its containment when it marks what containment changed
+ * (e.g. the pod annotations isolate-pod rewrites). The actions of one phase run side by side.
+ * `phaseEnded` hears each phase's records as soon as it ends.
  */
-export async function runActions(
+export function startActions(
   actions: AnyAction[],
   context: ActionContext,
   gate: Gate,
   phaseEnded?: (phase: ActionPhase, records: ActionRecord[]) => void,
-): Promise<ActionRecord[]> {
+): StartedActions {
   const inPhase = (phase: ActionPhase) => actions.filter((action) => (action.phase ?? 'containment') === phase);
   const run = async (phase: ActionPhase, hooks?: TargetHooks): Promise<ActionRecord[]> => {
     const results = (await Promise.all(inPhase(phase).map((action) => runAction(action, context, gate, hooks)))).flat();
     phaseEnded?.(phase, results);
     return results;
   };
-  const evidence = await run('evidence');
-  // Containment changes of each object, by its label: preservation of that object waits for
-  // them, once every containment action knows its targets (some wait for the complete targets).
-  const changing = new Map<string, Promise<ActionRecord>[]>();
-  let unlisted = inPhase('containment').length;
-  let allListed!: () => void;
-  const listed = new Promise<void>((resolve) => (allListed = resolve));
-  if (unlisted === 0) allListed();
-  const containment = run('containment', {
-    started: (label, record) => changing.set(label, [...(changing.get(label) ?? []), record]),
-    listed: () => {
-      unlisted -= 1;
-      if (unlisted === 0) allListed();
-    },
-  });
-  const preservation = run('preservation', { after: (label) => listed.then(() => Promise.all(changing.get(label) ?? [])) });
-  return [...evidence, ...(await containment), ...(await preservation)];
+  let reportableNow!: (records: ActionRecord[]) => void;
+  let notReportable!: (error: unknown) => void;
+  const reportable = new Promise<ActionRecord[]>((resolve, reject) => ((reportableNow = resolve), (notReportable = reject)));
+  reportable.catch(() => undefined);
+  let contained: ActionRecord[] | undefined;
+  const preserving: PreservationProgress[] = [];
+  const checkReportable = () => {
+    if (!contained) return;
+    const settled = preserving.every((progress) => progress.records || (progress.listed && progress.targets.every((target) => target.record || target.applying !== undefined)));
+    if (settled) reportableNow([...contained, ...preserving.flatMap((progress) => progress.records ?? progress.targets.map((target) => target.record ?? inProgress(progress.action, target)))]);
+  };
+
+  const ended = (async () => {
+    const evidence = await run('evidence');
+    // Containment changes of each object, by its label: preservation of that object waits for
+    // them, once every containment action knows its targets (some wait for the complete targets).
+    const changing = new Map<string, Promise<ActionRecord>[]>();
+    let unlisted = inPhase('containment').length;
+    let allListed!: () => void;
+    const listed = new Promise<void>((resolve) => (allListed = resolve));
+    if (unlisted === 0) allListed();
+    const containment = run('containment', {
+      started: (label, record) => changing.set(label, [...(changing.get(label) ?? []), record]),
+      listed: () => {
+        unlisted -= 1;
+        if (unlisted === 0) allListed();
+      },
+    });
+    const after = (label: string) => listed.then(() => Promise.all(changing.get(label) ?? []));
+    const preservation = Promise.all(
+      inPhase('preservation').map((action) => {
+        const progress: PreservationProgress = { action: action.name, listed: false, targets: [] };
+        preserving.push(progress);
+        const hooks: TargetHooks = {
+          after,
+          started: (label, record) => {
+            const target: PreservationProgress['targets'][number] = { label };
+            progress.targets.push(target);
+            record.then((outcome) => {
+              target.record = outcome;
+              checkReportable();
+            }, () => undefined);
+          },
+          applying: (label, summary) => {
+            const target = progress.targets.find((item) => item.label === label);
+            if (target) target.applying = summary;
+            checkReportable();
+          },
+          listed: () => {
+            progress.listed = true;
+            checkReportable();
+          },
+        };
+        return runAction(action, context, gate, hooks).then((records) => {
+          progress.records = records;
+          checkReportable();
+          return records;
+        });
+      }),
+    ).then((records) => {
+      phaseEnded?.('preservation', records.flat());
+      return records.flat();
+    });
+    contained = [...evidence, ...(await containment)];
+    checkReportable();
+    return [...contained, ...(await preservation)];
+  })();
+  ended.then(reportableNow, notReportable);
+  return { ended, reportable };
 }

@@ -1,9 +1,9 @@
-import type { IncidentReport } from '../model';
+import type { ActionStatus, IncidentReport } from '../model';
 import { consoleLinks } from './links';
 import { describeCall } from './render-text';
 import { severityLabel } from './severity';
 
-const STATUS_EMOJI: Record<string, string> = { planned: ':memo:', done: ':white_check_mark:', skipped: ':fast_forward:', failed: ':x:' };
+const STATUS_EMOJI: Record<ActionStatus, string> = { planned: ':memo:', done: ':white_check_mark:', skipped: ':fast_forward:', failed: ':x:', 'in-progress': ':hourglass_flowing_sand:' };
 
 /** Slack's limit on a section's text. */
 const MAX_SECTION = 2900;
@@ -14,7 +14,7 @@ function clip(text: string): string {
 
 /** Block Kit message for an incoming webhook. */
 export function renderSlack(report: IncidentReport, consoleBaseUrl: string): { text: string; blocks: unknown[] } {
-  const headline = `${report.urgent ? 'URGENT: ' : ''}${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
+  const headline = `${report.followUp ? 'Follow-up: ' : ''}${report.urgent ? 'URGENT: ' : ''}${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
   const targets = report.targets.map((target) => (target.pod ? `• pod \`${target.namespace}/${target.pod}\`${target.node ? ` on \`${target.node}\`` : ''}${target.roleArn ? `, role \`${target.roleArn}\`` : ''}` : `• node \`${target.node}\``));
   const actions = report.actions.map((action) => `${STATUS_EMOJI[action.status]} *${action.action}* ${action.target}: ${action.detail}`);
   const links = consoleLinks(report, consoleBaseUrl).map((link) => `<${link.url}|${link.label}>`);
@@ -33,6 +33,7 @@ export function renderSlack(report: IncidentReport, consoleBaseUrl: string): { t
   ];
   if (report.controlPlane) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Call*\n${describeCall(report.controlPlane)}`) } });
   if (report.urgent) blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: clip(`:rotating_light: *${report.urgent}*`) } });
+  if (report.followUp) blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *Follow-up: ${report.followUp}*`) } });
   if (targets.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Targets*\n${targets.join('\n')}`) } });
   if (actions.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Actions*\n${actions.join('\n')}`) } });
   if (links.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });

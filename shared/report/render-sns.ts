@@ -8,7 +8,8 @@ import { severityLabel } from './severity';
 function subjectOf(report: IncidentReport): string {
   // The decision comes first so truncation never hides it; the sender already says eks-responder.
   const urgent = report.urgent ? '[URGENT] ' : '';
-  const subject = `${urgent}[${report.decision}] ${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
+  const followUp = report.followUp ? '[follow-up] ' : '';
+  const subject = `${followUp}${urgent}[${report.decision}] ${severityLabel(report.severity)} ${report.findingType} on ${report.cluster ?? 'no cluster'}`;
   return subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 }
 
@@ -28,6 +29,7 @@ export function renderSnsMessage(report: IncidentReport, consoleBaseUrl: string)
       mode: report.mode,
       source: report.source,
       urgent: report.urgent ? 'true' : 'false',
+      followUp: report.followUp ? 'true' : 'false',
     },
   };
 }

@@ -1,7 +1,7 @@
-import type { IncidentReport } from '../model';
+import type { ActionStatus, IncidentReport } from '../model';
 import { severityLabel } from './severity';
 
-const STATUS_MARK: Record<string, string> = { planned: 'PLAN', done: 'DONE', skipped: 'SKIP', failed: 'FAIL' };
+const STATUS_MARK: Record<ActionStatus, string> = { planned: 'PLAN', done: 'DONE', skipped: 'SKIP', failed: 'FAIL', 'in-progress': 'BUSY' };
 
 function describeTarget(target: IncidentReport['targets'][number]): string {
   const parts = [
@@ -24,6 +24,7 @@ export function describeCall(call: NonNullable<IncidentReport['controlPlane']>):
 /** The human-readable report: CLI output, SNS e-mail body. */
 export function renderText(report: IncidentReport): string {
   const lines = [
+    ...(report.followUp ? [`FOLLOW-UP: ${report.followUp}`] : []),
     ...(report.urgent ? [`URGENT: ${report.urgent}`] : []),
     `Incident ${report.incidentId} (${report.mode} mode)`,
     `  Finding   ${report.findingType}, severity ${report.severity} ${severityLabel(report.severity)}, ${report.source} ${report.findingId}`,

@@ -121,6 +121,72 @@ describe('Lambda handlers', () => {
       expect(sandbox.kube.getObject('nodes', undefined, NODES.a.name)?.spec.unschedulable).toBe(true);
     });
 
+    describe("the notification does not wait for the node instance's termination protection", () => {
+      const published = () => sandbox.aws.callsTo('sns', 'Publish');
+      const modifyCalls = () => sandbox.aws.callsTo('ec2', 'ModifyInstanceAttribute');
+      /** Lets the handler run until `condition` holds (a condition, not a time: the cap only stops a hang). */
+      const until = async (condition: () => boolean): Promise<void> => {
+        for (let waited = 0; !condition(); waited += 5) {
+          if (waited > 10_000) throw new Error('condition not reached');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      };
+
+      it('notifies once contained, telling the protection as in progress, and records how it ended', async () => {
+        process.env.RESPONSE_MODE = 'enforce';
+        const releaseModify = sandbox.aws.hold({ service: 'ec2', operation: 'ModifyInstanceAttribute' });
+        const handler = await coldStart('../../functions/guardduty');
+
+        const handled = handler(highSeverityEvent());
+        await until(() => published().length === 1);
+
+        // The notification is out while the instance's settings are still being changed.
+        expect(modifyCalls().length).toBeGreaterThan(0);
+        expect(modifyCalls().every((call) => call.status === 0)).toBe(true);
+        const message = String(published()[0].params.Message);
+        expect(message).toContain(`[BUSY] protect-instance node ${NODES.a.name} (${NODES.a.instanceId}): applying: protect instance ${NODES.a.instanceId}: enable termination protection`);
+        expect(message).toMatch(/\[DONE\] isolate-pod pod argocd\/privileged-pod/);
+        expect(message).toMatch(/\[DONE\] cordon-node node /);
+        expect(message).toMatch(/\[DONE\] revoke-role-sessions /);
+        expect(JSON.stringify(sandbox.aws.slackMessages()[0])).toContain(':hourglass_flowing_sand: *protect-instance*');
+
+        releaseModify();
+        const report = await handled;
+        expect(report.actions.find((action: { action: string }) => action.action === 'protect-instance')).toMatchObject({ status: 'done' });
+        expect(report.actions.some((action: { status: string }) => action.status === 'in-progress')).toBe(false);
+        expect(sandbox.aws.instance(NODES.a.instanceId)).toMatchObject({ disableApiTermination: true });
+        // Nothing failed: one notification, no follow-up.
+        expect(published()).toHaveLength(1);
+        expect(sandbox.aws.callsTo('securityhub', 'BatchUpdateFindings')).toHaveLength(1);
+      });
+
+      it('sends a follow-up when the change told as in progress fails, then raises a retryable error', async () => {
+        process.env.RESPONSE_MODE = 'enforce';
+        const releaseModify = sandbox.aws.hold({ service: 'ec2', operation: 'ModifyInstanceAttribute' });
+        sandbox.aws.failNext({ service: 'ec2', operation: 'ModifyInstanceAttribute' }, { status: 403, code: 'UnauthorizedOperation' });
+        const handler = await coldStart('../../functions/guardduty');
+
+        const handled = handler(highSeverityEvent());
+        await until(() => published().length === 1);
+        releaseModify();
+
+        await expect(handled).rejects.toMatchObject({ name: 'ActionFailedError', retryable: true, message: expect.stringContaining('protect-instance') });
+        expect(published()).toHaveLength(2);
+        const [first, followUp] = published().map((call) => call.params);
+        expect(String(first.Subject)).not.toContain('follow-up');
+        expect(String(followUp.Subject)).toMatch(/^\[follow-up\] \[respond\]/);
+        expect(String(followUp.Message)).toContain(`FOLLOW-UP: protect-instance node ${NODES.a.name} (${NODES.a.instanceId}) failed after the first notification`);
+        expect(String(followUp.Message)).toMatch(/\[FAIL\] protect-instance .*UnauthorizedOperation/);
+        expect(sandbox.aws.slackMessages()).toHaveLength(2);
+        expect(JSON.stringify(sandbox.aws.slackMessages()[1])).toContain(`Follow-up: protect-instance node ${NODES.a.name}`);
+        // Security Hub hears the outcome too.
+        expect(sandbox.aws.callsTo('securityhub', 'BatchUpdateFindings')).toHaveLength(2);
+        const secondUpdate = sandbox.aws.callsTo('securityhub', 'BatchUpdateFindings')[1].params;
+        expect(secondUpdate).toMatchObject({ Workflow: { Status: 'NOTIFIED' } });
+        expect(JSON.stringify(secondUpdate.Note)).toContain('protect-instance failed');
+      });
+    });
+
     it('loads the response policy from SSM Parameter Store once per execution environment', async () => {
       const policy = 'version: 1\nrules:\n  - name: argocd-isolate-only\n    match: {namespace: argocd}\n    decision: respond\n    playbook: isolate-pod\ndefault:\n  decision: ignore\n';
       sandbox.aws.addParameter('/eks-responder/policy', policy, 'SecureString');

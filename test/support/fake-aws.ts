@@ -121,6 +121,11 @@ export interface FakeAwsOptions {
   region?: string;
 }
 
+interface HoldRule {
+  match: CallMatch;
+  released: Promise<void>;
+}
+
 interface FailureRule {
   match: CallMatch;
   error: InjectedError;
@@ -137,6 +142,7 @@ export class FakeAws {
 
   private readonly state: FakeAwsState;
   private readonly failures: FailureRule[] = [];
+  private readonly holds: HoldRule[] = [];
   private latencyMs: number;
   private slackFailureStatus: number | undefined;
 
@@ -368,6 +374,20 @@ export class FakeAws {
     this.failures.push({ match, error, remaining: times });
   }
 
+  /**
+   * Holds every call matching `match` (recorded on arrival) unanswered until the returned function
+   * is called: a test can look at what happens while such a call is in flight.
+   */
+  hold(match: CallMatch): () => void {
+    let release!: () => void;
+    const rule: HoldRule = { match, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.holds.push(rule);
+    return () => {
+      this.holds.splice(this.holds.indexOf(rule), 1);
+      release();
+    };
+  }
+
   clearFailures(): void {
     this.failures.length = 0;
   }
@@ -412,6 +432,7 @@ export class FakeAws {
       return this.reply(res, renderError(call, internalFailure(err), requestId), this.record(call, startedAt), 'InternalFailure');
     }
     const record = this.record(call, startedAt);
+    await Promise.all(this.holds.filter((rule) => matches(rule.match, call)).map((rule) => rule.released));
     await trip.there();
     const { reply, errorCode } = this.serve(call, requestId);
     await trip.back();
@@ -450,9 +471,7 @@ export class FakeAws {
     if (call.service === 'slack' && this.slackFailureStatus !== undefined) {
       return new AwsError(this.slackFailureStatus, 'SlackWebhookFailure', 'Slack webhook failure');
     }
-    const rule = this.failures.find(
-      (r) => r.remaining > 0 && (r.match.service === undefined || r.match.service === call.service) && (r.match.operation === undefined || r.match.operation === call.operation),
-    );
+    const rule = this.failures.find((r) => r.remaining > 0 && matches(r.match, call));
     if (!rule) return undefined;
     rule.remaining -= 1;
     if (rule.remaining <= 0) this.failures.splice(this.failures.indexOf(rule), 1);
@@ -471,4 +490,8 @@ export class FakeAws {
 function internalFailure(err: unknown): AwsError {
   const message = err instanceof Error ? err.message : String(err);
   return new AwsError(500, 'InternalFailure', `FakeAws failed to handle the request: ${message}`);
+}
+
+function matches(match: CallMatch, call: ResolvedCall): boolean {
+  return (match.service === undefined || match.service === call.service) && (match.operation === undefined || match.operation === call.operation);
 }

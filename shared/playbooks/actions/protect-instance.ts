@@ -22,6 +22,11 @@ export const protectInstance: Action<NodeTarget, InstanceChange> = {
   name: 'protect-instance',
   description: 'Enable EC2 termination protection, set shutdown behaviour to stop and tag the node instance with the incident',
   kind: 'containment',
+  // It keeps evidence rather than cutting the attacker off, and its change must wait for the
+  // before-state read: the notification need not wait for it (see ActionPhase).
+  phase: 'preservation',
+  // The instance's settings and tags: nothing containment changes.
+  waitsForContainment: () => false,
   planReadsAws: true,
   correlation: 'workload',
   permissions: { kubernetes: [{ group: '', resource: 'nodes', verbs: ['get'] }], iam: ['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags'] },

@@ -33,13 +33,17 @@ export function securityHubNote(report: IncidentReport): string {
   return note.length > MAX_NOTE ? `${note.slice(0, MAX_NOTE - 1)}…` : note;
 }
 
-/** RESOLVED only when configured and the response is complete: something was done, nothing failed or is left planned. */
+/**
+ * RESOLVED only when configured and the response is complete: something was done, nothing failed
+ * or is left planned. A preservation change still in progress does not hold it back: if it fails,
+ * the follow-up notification sets NOTIFIED.
+ */
 export function workflowStatusFor(report: IncidentReport, config: ResponderConfig): SecurityHubFindingUpdate['status'] {
   const contained =
     report.mode === 'enforce' &&
     report.decision === 'respond' &&
     report.actions.some((record) => record.status === 'done') &&
-    report.actions.every((record) => record.status === 'done' || record.status === 'skipped');
+    report.actions.every((record) => record.status === 'done' || record.status === 'skipped' || record.status === 'in-progress');
   return contained && config.securityHubStatusWhenContained === 'RESOLVED' ? 'RESOLVED' : 'NOTIFIED';
 }
 

@@ -2,7 +2,7 @@ import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/observability';
 import type { Action, ActionContext, ActionPhase, ApplyGuard } from '../../../shared/playbooks/action';
 import { containmentActionsOf } from '../../../shared/playbooks/registry';
-import { runActions } from '../../../shared/playbooks/runner';
+import { runActions, startActions } from '../../../shared/playbooks/runner';
 
 /** An in-memory action that logs when its plan starts and its apply ends. */
 function recording(name: string, phase: ActionPhase | undefined, log: string[], delayMs: number, target = 't', gate?: Promise<void>): Action<string, string> {
@@ -66,6 +66,59 @@ describe('runner phases', () => {
 
     expect(log).toEqual(['contain-node:plan', 'contain-role:plan', 'contain-node:applied', 'preserve-node:plan', 'preserve-node:applied', 'contain-role:applied']);
     expect(records.map((record) => `${record.action} ${record.status}`)).toEqual(['contain-node done', 'contain-role done', 'preserve-node done']);
+  });
+  describe('reportable records', () => {
+    const gated = () => {
+      let open!: () => void;
+      return { gate: new Promise<void>((resolve) => (open = resolve)), open: () => open() };
+    };
+
+    it('are ready once containment has ended and preservation changes are on their way, those told as in progress', async () => {
+      const log: string[] = [];
+      const slowChange = gated();
+      const actions = [recording('contain', undefined, log, 0, 'pod p1'), recording('preserve', 'preservation', log, 0, 'instance i-1', slowChange.gate)];
+
+      const started = startActions(actions, context, { mode: 'enforce', decision: 'respond' });
+      const reportable = await started.reportable;
+
+      expect(reportable).toEqual([expect.objectContaining({ action: 'contain', status: 'done' }), { action: 'preserve', target: 'instance i-1', status: 'in-progress', detail: 'applying: preserve' }]);
+      expect(log).not.toContain('preserve:applied');
+      slowChange.open();
+      expect((await started.ended).map((record) => `${record.action} ${record.status}`)).toEqual(['contain done', 'preserve done']);
+    });
+
+    it('wait for containment, and for a preservation change still being planned', async () => {
+      const containing = gated();
+      const planning = gated();
+      const preserve = recording('preserve', 'preservation', [], 0, 'instance i-1');
+      const actions = [
+        recording('contain', undefined, [], 0, 'pod p1', containing.gate),
+        { ...preserve, waitsForContainment: () => false, plan: (...args: Parameters<typeof preserve.plan>) => planning.gate.then(() => preserve.plan(...args)) },
+      ];
+      let ready = false;
+
+      const started = startActions(actions, context, { mode: 'enforce', decision: 'respond' });
+      void started.reportable.then(() => (ready = true));
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+      await settle();
+      expect(ready).toBe(false);
+      containing.open();
+      await settle();
+      expect(ready).toBe(false);
+      planning.open();
+      const reportable = await started.reportable;
+
+      // Planned, its change is on its way: ready, and told as in progress.
+      expect(reportable.map((record) => `${record.action} ${record.status}`)).toEqual(['contain done', 'preserve in-progress']);
+    });
+
+    it('hold no in-progress record when nothing may be applied: the plans are reported', async () => {
+      const actions = [recording('contain', undefined, [], 0, 'pod p1'), recording('preserve', 'preservation', [], 0, 'instance i-1')];
+
+      const reportable = await startActions(actions, context, { mode: 'plan', decision: 'respond' }).reportable;
+
+      expect(reportable.map((record) => `${record.action} ${record.status}`)).toEqual(['contain planned', 'preserve planned']);
+    });
   });
 });
 

@@ -44,7 +44,7 @@ describe('notify', () => {
     expect(message).toContain('[DONE] isolate-pod pod argocd/privileged-pod');
     expect(message).toContain('GuardDuty finding: https://console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?macros=current&fId=f2c3859c6ca25b3057d13470a992bbd7');
     expect(JSON.parse(message.split('--- JSON report ---\n')[1])).toMatchObject({ findingId: 'f2c3859c6ca25b3057d13470a992bbd7', mode: 'enforce' });
-    expect(Object.keys(publish.params.MessageAttributes as object).sort()).toEqual(['cluster', 'decision', 'findingType', 'mode', 'severity', 'severityLabel', 'source', 'urgent']);
-    expect(publish.params.MessageAttributes).toMatchObject({ urgent: { DataType: 'String', StringValue: 'false' } });
+    expect(Object.keys(publish.params.MessageAttributes as object).sort()).toEqual(['cluster', 'decision', 'findingType', 'followUp', 'mode', 'severity', 'severityLabel', 'source', 'urgent']);
+    expect(publish.params.MessageAttributes).toMatchObject({ urgent: { DataType: 'String', StringValue: 'false' }, followUp: { DataType: 'String', StringValue: 'false' } });
   });
 });
