@@ -29,6 +29,8 @@ describe('update-securityhub-finding', () => {
     ['a completed response, when configured', {}, resolving, 'RESOLVED'],
     ['a completed response, by default', {}, notifying, 'NOTIFIED'],
     ['a response with a failure', { actions: [record('isolate-pod', 'done'), record('cordon-node', 'failed')] }, resolving, 'NOTIFIED'],
+    // The follow-up sets NOTIFIED if the change in progress then fails.
+    ['a contained response with a preservation change in progress, when configured', { actions: [record('isolate-pod', 'done'), record('protect-instance', 'in-progress')] }, resolving, 'RESOLVED'],
     ['a notify-mode run', { mode: 'notify' as const, actions: [record('isolate-pod', 'planned')] }, resolving, 'NOTIFIED'],
     ['a notify decision', { decision: 'notify' as const }, resolving, 'NOTIFIED'],
     ['a response where everything was skipped', { actions: [record('isolate-pod', 'skipped')] }, resolving, 'NOTIFIED'],
