@@ -29,7 +29,9 @@ function summarizeActions(report: IncidentReport): string {
 
 export function securityHubNote(report: IncidentReport): string {
   const actions = summarizeActions(report);
-  const note = `eks-responder incident ${report.incidentId} (${report.mode} mode, decision ${report.decision}): ${actions || report.reason}`;
+  // The note stays as written: say that a change in progress is noted again only if it fails.
+  const pending = report.actions.some((record) => record.status === 'in-progress') ? '; in-progress changes are noted again only if they fail' : '';
+  const note = `eks-responder incident ${report.incidentId} (${report.mode} mode, decision ${report.decision}): ${actions || report.reason}${pending}`;
   return note.length > MAX_NOTE ? `${note.slice(0, MAX_NOTE - 1)}…` : note;
 }
 

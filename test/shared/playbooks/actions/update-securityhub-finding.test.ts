@@ -18,6 +18,12 @@ describe('update-securityhub-finding', () => {
     );
   });
 
+  it('says that a change in progress is noted again only if it fails', () => {
+    expect(securityHubNote(report({ actions: [record('isolate-pod', 'done'), record('protect-instance', 'in-progress')] }))).toBe(
+      'eks-responder incident inc-0123456789abcdef (enforce mode, decision respond): isolate-pod done, protect-instance in-progress; in-progress changes are noted again only if they fail',
+    );
+  });
+
   it('falls back to the reason when nothing ran, and keeps within Security Hub\'s 512 characters', () => {
     expect(securityHubNote(report({ actions: [], decision: 'notify', reason: 'nothing to contain' }))).toBe('eks-responder incident inc-0123456789abcdef (enforce mode, decision notify): nothing to contain');
     const long = securityHubNote(report({ actions: Array.from({ length: 60 }, (_, index) => record(`action-${index}`, 'done')) }));
