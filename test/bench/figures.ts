@@ -37,6 +37,8 @@ export interface InvocationFigures {
    * notification come after and are not counted.
    */
   containedAfterFirstRt: number | null;
+  /** From the end of the first request until the notification reached people: the first SNS publish or Slack post that landed. */
+  notifiedAfterFirstRt: number | null;
   calls: CallCounts;
   /** Kubernetes GETs of an object already read in this invocation. */
   repeatedReads: string[];
@@ -108,6 +110,14 @@ function containedAt(requests: BenchRequest[], isolated: number | undefined): nu
   return Math.max(isolated, ...landed.map((request) => request.endedAt));
 }
 
+/** Requests that tell people; Security Hub's update is for analysts' triage, not counted. */
+const TELLS_PEOPLE = new Set(['sns:Publish', 'slack:PostWebhook']);
+
+function notifiedAt(requests: BenchRequest[]): number | undefined {
+  const landed = requests.filter((request) => request.ok && TELLS_PEOPLE.has(request.label)).map((request) => request.endedAt);
+  return landed.length ? Math.min(...landed) : undefined;
+}
+
 export interface InvocationRecord {
   invokedAt: number;
   requests: BenchRequest[];
@@ -124,6 +134,7 @@ export function invocationFigures({ invokedAt, requests, earlier, connections, p
   const end = Math.max(start, ...requests.map((request) => request.endedAt));
   const isolated = isolatedAt(requests, isolatedPods);
   const contained = containedAt(requests, isolated);
+  const notified = notifiedAt(requests);
   return {
     beforeFirstRequestRt: round((start - invokedAt) / latencyMs),
     criticalPathRt: round((end - start) / latencyMs),
@@ -132,6 +143,7 @@ export function invocationFigures({ invokedAt, requests, earlier, connections, p
     isolationRt: isolated === undefined ? null : round((isolated - start) / latencyMs),
     isolationAfterFirstRt: isolated === undefined ? null : round((isolated - first.endedAt) / latencyMs),
     containedAfterFirstRt: contained === undefined ? null : round((contained - first.endedAt) / latencyMs),
+    notifiedAfterFirstRt: notified === undefined ? null : round((notified - first.endedAt) / latencyMs),
     calls: countCalls(requests),
     repeatedReads: repeatedReads(requests),
     describeClusterCalls: requests.filter((request) => request.label === 'eks:DescribeCluster').length,

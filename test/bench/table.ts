@@ -36,6 +36,7 @@ function quarantineTable(results: QuarantineFigures[]): string {
       ['  isolation after the first request (RT)', ...cells(({ figures }) => rt(figures.isolationAfterFirstRt)), '<= 2'],
       ['    requests in sequence until isolated', ...cells(({ figures }) => (figures.sequentialToIsolation === null ? 'n/a' : String(figures.sequentialToIsolation))), ''],
       ['  contained after the first request: + cordon, revocation (RT)', ...cells(({ figures }) => rt(figures.containedAfterFirstRt)), ''],
+      ['  people notified after the first request: SNS or Slack (RT)', ...cells(({ figures }) => rt(figures.notifiedAfterFirstRt)), ''],
       ['  API calls / minimum', ...cells(({ figures, minimum }) => `${figures.calls.total}/${minimum.length}`), ''],
       ['    reads / writes / notifications', ...cells(({ figures: { calls } }) => `${calls.reads}/${calls.writes}/${calls.notifications}`), ''],
       ['    of them DynamoDB (the tables)', ...cells(({ figures }) => String(figures.calls.tables)), ''],
