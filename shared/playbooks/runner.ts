@@ -185,6 +185,51 @@ interface PreservationProgress {
   records?: ActionRecord[];
 }
 
+/**
+ * Follows the preservation actions' targets, so the incident can be reported while their
+ * changes are still on their way: `changed` hears each step.
+ */
+function followPreservation(changed: () => void) {
+  const followed: PreservationProgress[] = [];
+  return {
+    /** Hooks that record one action's progress; `ended` takes its records. */
+    follow(action: AnyAction, after: TargetHooks['after']): { hooks: TargetHooks; ended: (records: ActionRecord[]) => ActionRecord[] } {
+      const progress: PreservationProgress = { action: action.name, listed: false, targets: [] };
+      followed.push(progress);
+      const hooks: TargetHooks = {
+        after,
+        started: (label, record) => {
+          const target: PreservationProgress['targets'][number] = { label };
+          progress.targets.push(target);
+          record.then((outcome) => {
+            target.record = outcome;
+            changed();
+          }, () => undefined);
+        },
+        applying: (label, summary) => {
+          const target = progress.targets.find((item) => item.label === label);
+          if (target) target.applying = summary;
+          changed();
+        },
+        listed: () => {
+          progress.listed = true;
+          changed();
+        },
+      };
+      const ended = (records: ActionRecord[]) => {
+        progress.records = records;
+        changed();
+        return records;
+      };
+      return { hooks, ended };
+    },
+    /** Every target has ended or has its change on the way. */
+    settled: () => followed.every((progress) => progress.records || (progress.listed && progress.targets.every((target) => target.record || target.applying !== undefined))),
+    /** The records so far: ended, or `in-progress` with what they apply. */
+    records: () => followed.flatMap((progress) => progress.records ?? progress.targets.map((target) => target.record ?? inProgress(progress.action, target))),
+  };
+}
+
 const inProgress = (action: string, target: { label: string; applying?: string }): ActionRecord => ({
   action,
   target: target.label,
@@ -215,12 +260,10 @@ export function startActions(
   const reportable = new Promise<ActionRecord[]>((resolve, reject) => ((reportableNow = resolve), (notReportable = reject)));
   reportable.catch(() => undefined);
   let contained: ActionRecord[] | undefined;
-  const preserving: PreservationProgress[] = [];
-  const checkReportable = () => {
-    if (!contained) return;
-    const settled = preserving.every((progress) => progress.records || (progress.listed && progress.targets.every((target) => target.record || target.applying !== undefined)));
-    if (settled) reportableNow([...contained, ...preserving.flatMap((progress) => progress.records ?? progress.targets.map((target) => target.record ?? inProgress(progress.action, target)))]);
+  const reportIfSettled = () => {
+    if (contained && preservation.settled()) reportableNow([...contained, ...preservation.records()]);
   };
+  const preservation = followPreservation(reportIfSettled);
 
   const ended = (async () => {
     const evidence = await run('evidence');
@@ -239,43 +282,18 @@ export function startActions(
       },
     });
     const after = (label: string) => listed.then(() => Promise.all(changing.get(label) ?? []));
-    const preservation = Promise.all(
+    const preserved = Promise.all(
       inPhase('preservation').map((action) => {
-        const progress: PreservationProgress = { action: action.name, listed: false, targets: [] };
-        preserving.push(progress);
-        const hooks: TargetHooks = {
-          after,
-          started: (label, record) => {
-            const target: PreservationProgress['targets'][number] = { label };
-            progress.targets.push(target);
-            record.then((outcome) => {
-              target.record = outcome;
-              checkReportable();
-            }, () => undefined);
-          },
-          applying: (label, summary) => {
-            const target = progress.targets.find((item) => item.label === label);
-            if (target) target.applying = summary;
-            checkReportable();
-          },
-          listed: () => {
-            progress.listed = true;
-            checkReportable();
-          },
-        };
-        return runAction(action, context, gate, hooks).then((records) => {
-          progress.records = records;
-          checkReportable();
-          return records;
-        });
+        const { hooks, ended } = preservation.follow(action, after);
+        return runAction(action, context, gate, hooks).then(ended);
       }),
     ).then((records) => {
       phaseEnded?.('preservation', records.flat());
       return records.flat();
     });
     contained = [...evidence, ...(await containment)];
-    checkReportable();
-    return [...contained, ...(await preservation)];
+    reportIfSettled();
+    return [...contained, ...(await preserved)];
   })();
   ended.then(reportableNow, notReportable);
   return { ended, reportable };
