@@ -17,7 +17,7 @@ export type CorrelationNeed = 'workload' | 'cluster' | 'none';
  * containment follows, and preservation keeps the evidence from being destroyed (eviction,
  * instance termination). Preservation that marks what containment changed does so on each object
  * once containment of that object has ended (so it never races with it on the same object). The
- * notification goes out once containment has ended and preservation's changes are on their way.
+ * notification goes out once containment has ended, telling preservation still at work in progress.
  * Default `containment`.
  */
 export type ActionPhase = 'evidence' | 'containment' | 'preservation';

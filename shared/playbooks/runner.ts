@@ -170,9 +170,9 @@ export interface StartedActions {
   /** Every record, once every action has ended. */
   ended: Promise<ActionRecord[]>;
   /**
-   * The records as soon as the incident can be reported: evidence and containment have ended,
-   * and each preservation target has ended or has its change on the way, which is recorded
-   * `in-progress` with what it changes. Its outcome is in `ended`.
+   * The records as soon as the incident can be reported: evidence and containment have ended.
+   * Preservation targets still at work are recorded `in-progress` (reading, or applying what);
+   * their outcome is in `ended`. When nothing may be applied, every plan is waited for.
    */
   reportable: Promise<ActionRecord[]>;
 }
@@ -180,6 +180,8 @@ export interface StartedActions {
 /** What a preservation action has done so far: its targets as they start, and its records once it has ended. */
 interface PreservationProgress {
   action: string;
+  /** Its changes may be applied: the report need not wait for its plans. */
+  applies: boolean;
   listed: boolean;
   targets: { label: string; applying?: string; record?: ActionRecord }[];
   records?: ActionRecord[];
@@ -193,8 +195,8 @@ function followPreservation(changed: () => void) {
   const followed: PreservationProgress[] = [];
   return {
     /** Hooks that record one action's progress; `ended` takes its records. */
-    follow(action: AnyAction, after: TargetHooks['after']): { hooks: TargetHooks; ended: (records: ActionRecord[]) => ActionRecord[] } {
-      const progress: PreservationProgress = { action: action.name, listed: false, targets: [] };
+    follow(action: AnyAction, gate: Gate, after: TargetHooks['after']): { hooks: TargetHooks; ended: (records: ActionRecord[]) => ActionRecord[] } {
+      const progress: PreservationProgress = { action: action.name, applies: mayApply(action, gate).apply, listed: false, targets: [] };
       followed.push(progress);
       const hooks: TargetHooks = {
         after,
@@ -223,9 +225,13 @@ function followPreservation(changed: () => void) {
       };
       return { hooks, ended };
     },
-    /** Every target has ended or has its change on the way. */
-    settled: () => followed.every((progress) => progress.records || (progress.listed && progress.targets.every((target) => target.record || target.applying !== undefined))),
-    /** The records so far: ended, or `in-progress` with what they apply. */
+    /**
+     * Each action has ended, or knows its targets and either may change them (told in progress,
+     * whether still reading or applying) or has planned every one (nothing may be applied: the
+     * report says what would be done).
+     */
+    settled: () => followed.every((progress) => progress.records || (progress.listed && (progress.applies || progress.targets.every((target) => target.record)))),
+    /** The records so far: ended, or `in-progress`. */
     records: () => followed.flatMap((progress) => progress.records ?? progress.targets.map((target) => target.record ?? inProgress(progress.action, target))),
   };
 }
@@ -234,7 +240,7 @@ const inProgress = (action: string, target: { label: string; applying?: string }
   action,
   target: target.label,
   status: 'in-progress',
-  detail: `applying: ${target.applying ?? ''}`,
+  detail: target.applying === undefined ? 'reading what to change' : `applying: ${target.applying}`,
 });
 
 /**
@@ -284,7 +290,7 @@ export function startActions(
     const after = (label: string) => listed.then(() => Promise.all(changing.get(label) ?? []));
     const preserved = Promise.all(
       inPhase('preservation').map((action) => {
-        const { hooks, ended } = preservation.follow(action, after);
+        const { hooks, ended } = preservation.follow(action, gate, after);
         return runAction(action, context, gate, hooks).then(ended);
       }),
     ).then((records) => {

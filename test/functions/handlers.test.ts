@@ -134,23 +134,22 @@ describe('Lambda handlers', () => {
 
       it('notifies once contained, telling the protection as in progress, and records how it ended', async () => {
         process.env.RESPONSE_MODE = 'enforce';
-        const releaseModify = sandbox.aws.hold({ service: 'ec2', operation: 'ModifyInstanceAttribute' });
+        const releaseReads = sandbox.aws.hold({ service: 'ec2', operation: 'DescribeInstanceAttribute' });
         const handler = await coldStart('../../functions/guardduty');
 
         const handled = handler(highSeverityEvent());
         await until(() => published().length === 1);
 
-        // The notification is out while the instance's settings are still being changed.
-        expect(modifyCalls().length).toBeGreaterThan(0);
-        expect(modifyCalls().every((call) => call.status === 0)).toBe(true);
+        // The notification is out while the instance's settings are still being read, before they are changed.
+        expect(modifyCalls()).toEqual([]);
         const message = String(published()[0].params.Message);
-        expect(message).toContain(`[BUSY] protect-instance node ${NODES.a.name} (${NODES.a.instanceId}): applying: protect instance ${NODES.a.instanceId}: enable termination protection`);
+        expect(message).toContain(`[BUSY] protect-instance node ${NODES.a.name} (${NODES.a.instanceId}): reading what to change`);
         expect(message).toMatch(/\[DONE\] isolate-pod pod argocd\/privileged-pod/);
         expect(message).toMatch(/\[DONE\] cordon-node node /);
         expect(message).toMatch(/\[DONE\] revoke-role-sessions /);
         expect(JSON.stringify(sandbox.aws.slackMessages()[0])).toContain(':hourglass_flowing_sand: *protect-instance*');
 
-        releaseModify();
+        releaseReads();
         const report = await handled;
         expect(report.actions.find((action: { action: string }) => action.action === 'protect-instance')).toMatchObject({ status: 'done' });
         expect(report.actions.some((action: { status: string }) => action.status === 'in-progress')).toBe(false);
@@ -162,13 +161,13 @@ describe('Lambda handlers', () => {
 
       it('sends a follow-up when the change told as in progress fails, then raises a retryable error', async () => {
         process.env.RESPONSE_MODE = 'enforce';
-        const releaseModify = sandbox.aws.hold({ service: 'ec2', operation: 'ModifyInstanceAttribute' });
+        const releaseReads = sandbox.aws.hold({ service: 'ec2', operation: 'DescribeInstanceAttribute' });
         sandbox.aws.failNext({ service: 'ec2', operation: 'ModifyInstanceAttribute' }, { status: 403, code: 'UnauthorizedOperation' });
         const handler = await coldStart('../../functions/guardduty');
 
         const handled = handler(highSeverityEvent());
         await until(() => published().length === 1);
-        releaseModify();
+        releaseReads();
 
         await expect(handled).rejects.toMatchObject({ name: 'ActionFailedError', retryable: true, message: expect.stringContaining('protect-instance') });
         expect(published()).toHaveLength(2);

@@ -87,7 +87,7 @@ describe('runner phases', () => {
       expect((await started.ended).map((record) => `${record.action} ${record.status}`)).toEqual(['contain done', 'preserve done']);
     });
 
-    it('wait for containment, and for a preservation change still being planned', async () => {
+    it('wait for containment, not for a preservation change still being planned, which is told in progress', async () => {
       const containing = gated();
       const planning = gated();
       const preserve = recording('preserve', 'preservation', [], 0, 'instance i-1');
@@ -99,23 +99,28 @@ describe('runner phases', () => {
 
       const started = startActions(actions, context, { mode: 'enforce', decision: 'respond' });
       void started.reportable.then(() => (ready = true));
-      const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-      await settle();
+      await new Promise((resolve) => setTimeout(resolve, 20));
       expect(ready).toBe(false);
       containing.open();
-      await settle();
+      const reportable = await started.reportable;
+
+      expect(reportable).toEqual([expect.objectContaining({ action: 'contain', status: 'done' }), { action: 'preserve', target: 'instance i-1', status: 'in-progress', detail: 'reading what to change' }]);
+      planning.open();
+      expect((await started.ended).map((record) => `${record.action} ${record.status}`)).toEqual(['contain done', 'preserve done']);
+    });
+
+    it('wait for every plan when nothing may be applied: the plans are reported', async () => {
+      const planning = gated();
+      const preserve = recording('preserve', 'preservation', [], 0, 'instance i-1');
+      const actions = [recording('contain', undefined, [], 0, 'pod p1'), { ...preserve, plan: (...args: Parameters<typeof preserve.plan>) => planning.gate.then(() => preserve.plan(...args)) }];
+      let ready = false;
+
+      const started = startActions(actions, context, { mode: 'plan', decision: 'respond' });
+      void started.reportable.then(() => (ready = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
       expect(ready).toBe(false);
       planning.open();
       const reportable = await started.reportable;
-
-      // Planned, its change is on its way: ready, and told as in progress.
-      expect(reportable.map((record) => `${record.action} ${record.status}`)).toEqual(['contain done', 'preserve in-progress']);
-    });
-
-    it('hold no in-progress record when nothing may be applied: the plans are reported', async () => {
-      const actions = [recording('contain', undefined, [], 0, 'pod p1'), recording('preserve', 'preservation', [], 0, 'instance i-1')];
-
-      const reportable = await startActions(actions, context, { mode: 'plan', decision: 'respond' }).reportable;
 
       expect(reportable.map((record) => `${record.action} ${record.status}`)).toEqual(['contain planned', 'preserve planned']);
     });
