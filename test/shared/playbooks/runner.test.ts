@@ -2,7 +2,7 @@ import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/observability';
 import type { Action, ActionContext, ActionPhase, ApplyGuard } from '../../../shared/playbooks/action';
 import { containmentActionsOf } from '../../../shared/playbooks/registry';
-import { runActions, startActions } from '../../../shared/playbooks/runner';
+import { runActions, startActions, type StartedActions } from '../../../shared/playbooks/runner';
 
 /** An in-memory action that logs when its plan starts and its apply ends. */
 function recording(name: string, phase: ActionPhase | undefined, log: string[], delayMs: number, target = 't', gate?: Promise<void>): Action<string, string> {
@@ -67,10 +67,23 @@ describe('runner phases', () => {
     expect(log).toEqual(['contain-node:plan', 'contain-role:plan', 'contain-node:applied', 'preserve-node:plan', 'preserve-node:applied', 'contain-role:applied']);
     expect(records.map((record) => `${record.action} ${record.status}`)).toEqual(['contain-node done', 'contain-role done', 'preserve-node done']);
   });
+
   describe('reportable records', () => {
     const gated = () => {
       let open!: () => void;
       return { gate: new Promise<void>((resolve) => (open = resolve)), open: () => open() };
+    };
+    /** A preservation action on one instance whose plan reads until `planning` opens. */
+    const preservingAfter = (planning: Promise<void>): Action<string, string> => {
+      const preserve = recording('preserve', 'preservation', [], 0, 'instance i-1');
+      return { ...preserve, waitsForContainment: () => false, plan: (...args) => planning.then(() => preserve.plan(...args)) };
+    };
+    /** Whether the records are still not reportable once the event loop has had time to go on. */
+    const stillWaiting = async (started: StartedActions): Promise<boolean> => {
+      let ready = false;
+      void started.reportable.then(() => (ready = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return !ready;
     };
 
     it('are ready once containment has ended and preservation changes are on their way, those told as in progress', async () => {
@@ -90,17 +103,10 @@ describe('runner phases', () => {
     it('wait for containment, not for a preservation change still being planned, which is told in progress', async () => {
       const containing = gated();
       const planning = gated();
-      const preserve = recording('preserve', 'preservation', [], 0, 'instance i-1');
-      const actions = [
-        recording('contain', undefined, [], 0, 'pod p1', containing.gate),
-        { ...preserve, waitsForContainment: () => false, plan: (...args: Parameters<typeof preserve.plan>) => planning.gate.then(() => preserve.plan(...args)) },
-      ];
-      let ready = false;
+      const actions = [recording('contain', undefined, [], 0, 'pod p1', containing.gate), preservingAfter(planning.gate)];
 
       const started = startActions(actions, context, { mode: 'enforce', decision: 'respond' });
-      void started.reportable.then(() => (ready = true));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(ready).toBe(false);
+      expect(await stillWaiting(started)).toBe(true);
       containing.open();
       const reportable = await started.reportable;
 
@@ -111,14 +117,10 @@ describe('runner phases', () => {
 
     it('wait for every plan when nothing may be applied: the plans are reported', async () => {
       const planning = gated();
-      const preserve = recording('preserve', 'preservation', [], 0, 'instance i-1');
-      const actions = [recording('contain', undefined, [], 0, 'pod p1'), { ...preserve, plan: (...args: Parameters<typeof preserve.plan>) => planning.gate.then(() => preserve.plan(...args)) }];
-      let ready = false;
+      const actions = [recording('contain', undefined, [], 0, 'pod p1'), preservingAfter(planning.gate)];
 
       const started = startActions(actions, context, { mode: 'plan', decision: 'respond' });
-      void started.reportable.then(() => (ready = true));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(ready).toBe(false);
+      expect(await stillWaiting(started)).toBe(true);
       planning.open();
       const reportable = await started.reportable;
 
