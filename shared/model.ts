@@ -157,7 +157,7 @@ export interface Targets {
   notes: string[];
 }
 
-/** `in-progress` only in a notification sent while a preservation change was still on its way (see startActions). */
+/** `in-progress` only in a notification sent while a preservation change was still at work, reading or applying (see startActions). */
 export type ActionStatus = 'planned' | 'done' | 'skipped' | 'failed' | 'in-progress';
 
 export interface ActionRecord {
