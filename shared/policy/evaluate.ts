@@ -60,9 +60,24 @@ export function factsOf(finding: Finding): PolicyFacts {
 
 const list = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');
 
+/**
+ * Compiled once per pattern: every finding checks the same few patterns (the policy's and
+ * PROTECTED_NAMESPACES) against each of its pods, and compiling one costs more than matching.
+ */
+const compiled = new Map<string, (value: string) => boolean>();
+
+export function matchesGlob(pattern: string, value: string): boolean {
+  let matcher = compiled.get(pattern);
+  if (!matcher) {
+    matcher = picomatch(pattern);
+    compiled.set(pattern, matcher);
+  }
+  return matcher(value);
+}
+
 function globs(what: string, value: string | undefined, patterns: string[]): Check {
   if (value === undefined) return { ok: false, why: `no ${what} known` };
-  const hit = patterns.find((pattern) => picomatch(pattern)(value));
+  const hit = patterns.find((pattern) => matchesGlob(pattern, value));
   return hit ? { ok: true, why: `${what} ${value} matches "${hit}"` } : { ok: false, why: `${what} ${value} matches none of ${list(patterns)}` };
 }
 

@@ -1,7 +1,6 @@
-import picomatch from 'picomatch';
 import type { KubernetesPort } from '../adapters/ports';
 import type { NodeTarget, PodTarget, RoleTarget, Targets } from '../model';
-import { labelsMatch } from './evaluate';
+import { labelsMatch, matchesGlob } from './evaluate';
 import type { LabelMatch, ProtectedScopes } from './schema';
 
 /**
@@ -26,7 +25,7 @@ function matchingLabel(wanted: LabelMatch, labels: Record<string, string>): stri
 
 function podReason(pod: PodTarget, namespaces: string[], scopes: ProtectedScopes): string | undefined {
   if (pod.protectedReason) return pod.protectedReason;
-  if (namespaces.some((pattern) => picomatch(pattern)(pod.namespace))) return `namespace ${pod.namespace} is protected`;
+  if (namespaces.some((pattern) => matchesGlob(pattern, pod.namespace))) return `namespace ${pod.namespace} is protected`;
   const label = matchingLabel(scopes.workloadLabels, pod.labels);
   return label && `workload label ${label} is protected`;
 }
