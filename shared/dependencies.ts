@@ -6,6 +6,8 @@ import type { Adapters, ClusterConnector } from './adapters/ports';
 import { Limiter } from './adapters/limiter';
 import { shareEc2Reads, shareEksReads, shareIamReads } from './adapters/shared-aws-reads';
 import { DirectoryEvidenceStore, S3EvidenceStore } from './adapters/evidence-store';
+import { openSdkConnectionsAhead } from './adapters/connection-pool';
+import { afterPendingIo } from './adapters/event-loop';
 import { lazyPort, onDemand, preparePort } from './adapters/lazy-port';
 import { Preloader } from './adapters/preload';
 import { SlackWebhook, webhookUrlFromSecret } from './adapters/slack';
@@ -74,9 +76,13 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
   });
   // Every incident that reaches a cluster is claimed or recorded in the tables, when there are any.
   preloader.want(['dynamodb']);
+  // The services the latest incident is going to call (prepare); concurrent incidents share a process, and mostly a playbook.
+  let calledNext: string[] = [];
   const connector = prepareOnConnect(clusters, () => {
     slack?.prepare();
     preloader.start();
+    // Once the incident's first reads have gone out: its later AWS calls find their connections open.
+    void afterPendingIo().then(() => openSdkConnectionsAhead(calledNext, config.maxConcurrentCalls));
   });
   // An evidence directory given on the command line wins over the configured bucket.
   const evidence = options.evidenceDir
@@ -97,7 +103,10 @@ export function createAdapters(config: ResponderConfig, options: { kubeconfigPat
     evidence,
     slack,
     ...tables.adapters,
-    prepare: (services) => preloader.want(services),
+    prepare(services) {
+      preloader.want(services);
+      calledNext = services;
+    },
   };
   if (!config.memberRole) return own;
   const memberRole = config.memberRole;

@@ -4,6 +4,7 @@ import { CorrelationError } from '../errors';
 import { createClusterToken } from './eks-token';
 import { afterPendingIo } from './event-loop';
 import { Limiter } from './limiter';
+import type { ClientNodeKubernetes } from './kubernetes';
 import type { ClusterConnector, KubernetesPort } from './ports';
 
 /**
@@ -32,8 +33,17 @@ export interface ConnectorOptions {
 }
 
 interface CachedConnection {
-  port: KubernetesPort;
+  port: ClientNodeKubernetes;
   expiresAt: number;
+}
+
+/**
+ * Hands the connection to the caller, then, once the caller's first reads have gone out, opens
+ * the connections its later calls will need while those reads travel (openConnectionsAhead).
+ */
+function handOut(port: ClientNodeKubernetes): KubernetesPort {
+  void afterPendingIo().then(() => port.openConnectionsAhead());
+  return port;
 }
 
 /**
@@ -59,13 +69,13 @@ export class EksClusterConnector implements ClusterConnector {
     const cached = this.connections.get(key);
     if (cached) {
       const connection = await cached.catch(() => undefined);
-      if (connection && connection.expiresAt > this.now()) return connection.port;
+      if (connection && connection.expiresAt > this.now()) return handOut(connection.port);
     }
     // Store the promise, not the result: concurrent findings about one cluster share one lookup.
     const pending = this.open(cluster, region);
     this.connections.set(key, pending);
     pending.catch(() => this.connections.delete(key));
-    return (await pending).port;
+    return handOut((await pending).port);
   }
 
   private async open(cluster: string, region: string): Promise<CachedConnection> {
@@ -120,7 +130,7 @@ export class EksClusterConnector implements ClusterConnector {
  * cluster (kind, minikube, a bastion's kubeconfig) without EKS APIs.
  */
 export class KubeconfigConnector implements ClusterConnector {
-  private port?: KubernetesPort;
+  private port?: ClientNodeKubernetes;
 
   constructor(
     private readonly path: string,
@@ -128,21 +138,20 @@ export class KubeconfigConnector implements ClusterConnector {
   ) {}
 
   async connect(): Promise<KubernetesPort> {
-    if (!this.port) {
-      const { ClientNodeKubernetes, KubeConfig } = await loadKubernetes();
-      const config = new KubeConfig();
-      try {
-        config.loadFromFile(this.path);
-      } catch (error) {
-        throw new CorrelationError(`cannot load kubeconfig ${this.path}`, { cause: error, retryable: false });
-      }
-      if (!config.getCurrentCluster()) {
-        throw new CorrelationError(`kubeconfig ${this.path} has no current context`, { retryable: false });
-      }
-      const limit = this.options.maxConcurrentCalls;
-      this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`, undefined, limit === undefined ? undefined : new Limiter(limit));
+    if (this.port) return handOut(this.port);
+    const { ClientNodeKubernetes, KubeConfig } = await loadKubernetes();
+    const config = new KubeConfig();
+    try {
+      config.loadFromFile(this.path);
+    } catch (error) {
+      throw new CorrelationError(`cannot load kubeconfig ${this.path}`, { cause: error, retryable: false });
     }
-    return this.port;
+    if (!config.getCurrentCluster()) {
+      throw new CorrelationError(`kubeconfig ${this.path} has no current context`, { retryable: false });
+    }
+    const limit = this.options.maxConcurrentCalls;
+    this.port = new ClientNodeKubernetes(config, `kubeconfig:${config.getCurrentContext()}`, undefined, limit === undefined ? undefined : new Limiter(limit));
+    return handOut(this.port);
   }
 }
 

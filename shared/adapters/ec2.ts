@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
+import { sdkConnectionPool } from './connection-pool';
 import type { Ec2Instance, Ec2Port, TerminationSettings } from './ports';
 
 const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -90,7 +91,13 @@ export class SdkEc2 implements Ec2Port {
   }
 }
 
+/**
+ * A quarantine calls EC2 in bulk (three reads and three changes per node's instance), so once
+ * the clients have reached an endpoint, its connections are opened ahead (openSdkConnectionsAhead).
+ */
+const requestHandler = sdkConnectionPool('ec2');
+
 /** EC2 in any region, acting with the given credentials (a member account's) or the function's own. */
 export function sdkEc2(credentials?: AwsCredentialIdentityProvider): SdkEc2 {
-  return new SdkEc2(new RegionalClients((region) => new EC2Client({ region, credentials, ...SDK_CLIENT_DEFAULTS })));
+  return new SdkEc2(new RegionalClients((region) => new EC2Client({ region, credentials, ...SDK_CLIENT_DEFAULTS, requestHandler })));
 }

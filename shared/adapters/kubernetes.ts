@@ -37,6 +37,7 @@ import type {
   PodLogQuery,
   PodQuery,
 } from './ports';
+import type { ConnectionPool } from './connection-pool';
 import { withKeepAlive } from './kubernetes-connection';
 import type { Limiter } from './limiter';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -151,6 +152,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
   private readonly rbac: RbacAuthorizationV1Api;
   private readonly custom: CustomObjects;
   private readonly manifests: ManifestReader;
+  private readonly pool: ConnectionPool;
 
   constructor(
     config: KubeConfig,
@@ -159,7 +161,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
     /** Bounds the calls in flight to this cluster; a retry waits for its backoff outside it. */
     private readonly limiter?: Limiter,
   ) {
-    const kept = withKeepAlive(config);
+    const { config: kept, pool } = withKeepAlive(config);
+    this.pool = pool;
     this.core = kept.makeApiClient(CoreV1Api);
     this.apps = kept.makeApiClient(AppsV1Api);
     this.batch = kept.makeApiClient(BatchV1Api);
@@ -168,6 +171,16 @@ export class ClientNodeKubernetes implements KubernetesPort {
     const calls = { call: this.call.bind(this), find: this.find.bind(this) };
     this.custom = new CustomObjects(kept, calls);
     this.manifests = new ManifestReader(kept, calls);
+  }
+
+  /**
+   * Opens connections to the API server until there are as many as calls may be in flight at
+   * once (the limiter's bound): a warm environment that last answered a smaller incident then
+   * has one for every call of a larger one. Called while the first reads travel; does nothing
+   * before the first call, nor without a bound.
+   */
+  openConnectionsAhead(): void {
+    if (this.limiter) this.pool.openAhead(this.limiter.limit);
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {

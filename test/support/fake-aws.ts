@@ -16,7 +16,7 @@
  *   await fake.stop();
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { AwsError, newRequestId, parseRequest, type CallKind, type ServiceName } from './fake-aws/protocol';
 import { renderError, renderSuccess, resolveCall, unknownOperation, type ResolvedCall } from './fake-aws/router';
@@ -145,6 +145,9 @@ export class FakeAws {
   private readonly holds: HoldRule[] = [];
   private latencyMs: number;
   private slackFailureStatus: number | undefined;
+  /** Connections clients have opened, ahead of their requests or with them. */
+  connectionsOpened = 0;
+  private readonly sockets = new Set<Socket>();
 
   private constructor(
     private readonly server: Server,
@@ -168,6 +171,12 @@ export class FakeAws {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     fake = new FakeAws(server, options);
+    const opened = fake;
+    server.on('connection', (socket: Socket) => {
+      opened.connectionsOpened += 1;
+      opened.sockets.add(socket);
+      socket.once('close', () => opened.sockets.delete(socket));
+    });
     return fake;
   }
 
@@ -404,8 +413,8 @@ export class FakeAws {
   async stop(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.close((err) => (err ? reject(err) : resolve()));
-      // SDK clients keep connections alive; drop them so close() does not wait for their idle timeout.
-      this.server.closeAllConnections();
+      // SDK clients keep connections alive, some opened ahead of any request: drop them all so close() does not wait for them.
+      for (const socket of this.sockets) socket.destroy();
     });
   }
 
