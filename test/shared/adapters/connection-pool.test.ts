@@ -1,21 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { KubeConfig } from '@kubernetes/client-node';
 import { openSdkConnectionsAhead, sdkConnectionPool } from '../../../shared/adapters/connection-pool';
 import { ClientNodeKubernetes } from '../../../shared/adapters/kubernetes';
 import { Limiter } from '../../../shared/adapters/limiter';
 import { loadConfig } from '../../../shared/config';
 import { createAdapters } from '../../../shared/dependencies';
+import { TEST_TLS, tlsKubeConfig } from '../../helpers/kubeconfig';
 import { FAKE_CREDENTIALS, FakeAws } from '../../support/fake-aws';
 import { KubeApiServer } from '../../support/kube-api-server';
-
-const TLS_DIR = join(__dirname, '..', '..', 'support', 'tls');
-const TLS = { key: readFileSync(join(TLS_DIR, 'localhost.key'), 'utf8'), cert: readFileSync(join(TLS_DIR, 'localhost.crt'), 'utf8') };
 
 /** Waits (bounded) until `condition` holds; the assertion after it says what was expected. */
 async function eventually(condition: () => boolean, withinMs = 5000): Promise<void> {
@@ -31,22 +28,14 @@ describe('opening connections ahead', () => {
     let server: KubeApiServer;
 
     beforeEach(async () => {
-      server = await KubeApiServer.start({ tls: TLS, token: 'pool-token' });
+      server = await KubeApiServer.start({ tls: TEST_TLS, token: 'pool-token' });
       server.seed({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } });
     });
     afterEach(() => server.stop());
 
-    const client = (limit?: number) => {
-      const config = new KubeConfig();
-      config.loadFromOptions({
-        clusters: [{ name: 'test', server: server.url, caData: Buffer.from(TLS.cert).toString('base64') }],
-        users: [{ name: 'test', token: 'pool-token' }],
-        contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-        currentContext: 'test',
-      });
-      // One attempt: a request handed a dead connection would fail rather than be retried.
-      return new ClientNodeKubernetes(config, 'test', { attempts: 1, firstDelayMs: 1, maxDelayMs: 1 }, limit === undefined ? undefined : new Limiter(limit));
-    };
+    // One attempt: a request handed a dead connection would fail rather than be retried.
+    const client = (limit?: number) =>
+      new ClientNodeKubernetes(tlsKubeConfig(server.url, 'pool-token'), 'test', { attempts: 1, firstDelayMs: 1, maxDelayMs: 1 }, limit === undefined ? undefined : new Limiter(limit));
     const readConcurrently = (kube: ClientNodeKubernetes, count: number) => Promise.all(Array.from({ length: count }, () => kube.readNode('node-a')));
 
     it('opens as many TLS connections as calls may be in flight, and concurrent calls take them instead of opening their own', async () => {

@@ -1,27 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ClientNodeKubernetes } from '../../../shared/adapters/kubernetes';
+import { TEST_TLS, tlsKubeConfig } from '../../helpers/kubeconfig';
 import { KubeApiServer } from '../../support/kube-api-server';
-
-const TLS_DIR = join(__dirname, '..', '..', 'support', 'tls');
 
 describe('ClientNodeKubernetes', () => {
   let server: KubeApiServer;
   let kube: ClientNodeKubernetes;
 
   beforeEach(async () => {
-    const tls = { key: readFileSync(join(TLS_DIR, 'localhost.key'), 'utf8'), cert: readFileSync(join(TLS_DIR, 'localhost.crt'), 'utf8') };
-    server = await KubeApiServer.start({ tls, token: 'bench-token' });
+    server = await KubeApiServer.start({ tls: TEST_TLS, token: 'bench-token' });
     server.seed({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } });
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: 'test', server: server.url, caData: Buffer.from(tls.cert).toString('base64') }],
-      users: [{ name: 'test', token: 'bench-token' }],
-      contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-      currentContext: 'test',
-    });
-    kube = new ClientNodeKubernetes(config, 'test');
+    kube = new ClientNodeKubernetes(tlsKubeConfig(server.url, 'bench-token'), 'test');
   });
 
   afterEach(async () => {
