@@ -193,8 +193,9 @@ export interface Adapters {
   forAccount?(account: string): Promise<Adapters>;
   /**
    * Says which AWS services (the prefixes of their IAM actions: iam, ec2, sns, ...) the incident
-   * is going to call, so their clients load ahead of the first call and, in a warm environment,
-   * their connections are opened ahead; absent for adapters that have nothing to prepare.
+   * is going to call, so their clients load ahead of the first call and, once the incident has
+   * reached its cluster, connections are opened ahead for those whose client has reached its
+   * endpoint before (a warm environment's); absent for adapters that have nothing to prepare.
    */
   prepare?(services: string[]): void;
 }
