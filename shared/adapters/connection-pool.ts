@@ -4,13 +4,21 @@ import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 
+/**
+ * The most connections a pool opens ahead to one origin, whatever it is asked for: about what one
+ * incident uses at once (a workload's pods and nodes). A deployment that allows far more calls in
+ * flight (MAX_CONCURRENT_CALLS) must not keep that many idle connections open on the API server
+ * from every execution environment; beyond this, connections open when requests need them.
+ */
+export const MOST_OPENED_AHEAD = 16;
+
 /** What a pool of kept-alive connections to an API can do ahead of the requests that need them. */
 export interface ConnectionPool {
   /**
    * Opens connections until every origin the pool has already reached has `count` (in use, idle
-   * or opened ahead), up to its per-origin limit, once the connections requests are waiting for
-   * are open. Never fails: a connection that cannot open is dropped, and the request that would
-   * have taken it opens its own.
+   * or opened ahead; at most MOST_OPENED_AHEAD and the agent's per-origin limit), once the
+   * connections requests are waiting for are open. Never fails: a connection that cannot open is
+   * dropped, and the request that would have taken it opens its own.
    */
   openAhead(count: number): void;
 }
@@ -78,7 +86,7 @@ function withConnectionsAhead<Base extends AgentClass>(base: Base) {
         for (const [origin, options] of this.origins) {
           const opened = this.openedFor(origin);
           const open = (this.sockets[origin]?.length ?? 0) + (this.freeSockets[origin]?.length ?? 0) + opened.size;
-          for (let index = open; index < Math.min(count, this.maxSockets); index += 1) this.openOne(origin, options, opened);
+          for (let index = open; index < Math.min(count, this.maxSockets, MOST_OPENED_AHEAD); index += 1) this.openOne(origin, options, opened);
         }
       });
     }

@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { openSdkConnectionsAhead, sdkConnectionPool } from '../../../shared/adapters/connection-pool';
+import { MOST_OPENED_AHEAD, openSdkConnectionsAhead, sdkConnectionPool } from '../../../shared/adapters/connection-pool';
 import { ClientNodeKubernetes } from '../../../shared/adapters/kubernetes';
 import { Limiter } from '../../../shared/adapters/limiter';
 import { loadConfig } from '../../../shared/config';
@@ -116,6 +116,18 @@ describe('opening connections ahead', () => {
       const answers = await Promise.all([describe(), describe(), describe()]);
       expect(answers.map((answer) => answer.Reservations?.[0]?.Instances?.[0]?.InstanceId)).toEqual(Array.from({ length: 3 }, () => 'i-0pool000000000001'));
       expect(fake.connectionsOpened).toBe(3);
+    });
+
+    it(`opens at most ${MOST_OPENED_AHEAD} ahead to one origin, however many calls may be in flight`, async () => {
+      const requestHandler = sdkConnectionPool('pool-test-many');
+      const ec2 = new EC2Client({ region: fake.region, endpoint: fake.url, credentials: FAKE_CREDENTIALS, requestHandler });
+      await ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-0pool000000000001'] }));
+
+      openSdkConnectionsAhead(['pool-test-many'], 1000);
+      await eventually(() => fake.connectionsOpened === MOST_OPENED_AHEAD);
+      await settle();
+
+      expect(fake.connectionsOpened).toBe(MOST_OPENED_AHEAD);
     });
 
     it('a warm incident opens the EC2 connections its playbook will need once it reaches its cluster (createAdapters)', async () => {
