@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { TEST_TLS } from '../support/tls-files';
 
-const TLS_DIR = join(__dirname, '..', 'support', 'tls');
-
-/** The test certificate and key the local Kubernetes API server serves HTTPS with. */
-export const TEST_TLS = { key: readFileSync(join(TLS_DIR, 'localhost.key'), 'utf8'), cert: readFileSync(join(TLS_DIR, 'localhost.crt'), 'utf8') };
+export { TEST_TLS };
 
 /** A kubeconfig that reaches `server` over HTTPS, verifying it against the test certificate, with a bearer token. */
 export function tlsKubeConfig(server: string, token: string): KubeConfig {

@@ -1,13 +1,14 @@
 // A whole sandbox: the local Kubernetes test API server seeded with the scenario cluster, a
 // local AWS endpoint that knows its roles, and the environment that points the real SDK
 // clients and the real Kubernetes client at them. Used by the demo, integration tests and the benchmark.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { FakeAws } from './fake-aws';
 import { KubeApiServer } from './kube-api-server';
 import { ACCOUNT, CLUSTER, NODES, POD_IDENTITY_ASSOCIATIONS, REGION, ROLES, seedClusterScenario } from './cluster-scenario';
+import { TEST_TLS } from './tls-files';
 
 export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:eks-responder-incidents`;
 export const EVIDENCE_BUCKET = 'eks-responder-evidence-123456789012';
@@ -38,7 +39,7 @@ export interface SandboxOptions {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const tls = { key: readFileSync(join(__dirname, 'tls', 'localhost.key'), 'utf8'), cert: readFileSync(join(__dirname, 'tls', 'localhost.crt'), 'utf8') };
+  const tls = TEST_TLS;
   const [kube, aws, dynamo] = await Promise.all([
     KubeApiServer.start({ latencyMs: options.latencyMs, tls }),
     FakeAws.start({ latencyMs: options.latencyMs, accountId: ACCOUNT, region: REGION }),
