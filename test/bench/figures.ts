@@ -25,6 +25,8 @@ export interface InvocationFigures {
    * machine inflates.
    */
   sequentialRequests: number;
+  /** Garbage-collection pauses between the first request's start and the last one's end: their total (ms) and count. */
+  collectorOnCriticalPath: { ms: number; pauses: number };
   /** The same, counting only requests that ended by the time isolation was in place. */
   sequentialToIsolation: number | null;
   /** From the start of the first request until the quarantine policy and every target pod's label are in place. */
@@ -125,9 +127,16 @@ export interface InvocationRecord {
   earlier: BenchRequest[];
   connections: number;
   problems: string[];
+  gcPauses: { startedAt: number; ms: number }[];
 }
 
-export function invocationFigures({ invokedAt, requests, earlier, connections, problems }: InvocationRecord, latencyMs: number, isolatedPods: string[]): InvocationFigures {
+/** The part of each pause inside [start, end]. */
+function pausedWithin(pauses: { startedAt: number; ms: number }[], start: number, end: number): { ms: number; pauses: number } {
+  const overlaps = pauses.map((pause) => Math.min(end, pause.startedAt + pause.ms) - Math.max(start, pause.startedAt)).filter((overlap) => overlap > 0);
+  return { ms: round(overlaps.reduce((sum, overlap) => sum + overlap, 0)), pauses: overlaps.length };
+}
+
+export function invocationFigures({ invokedAt, requests, earlier, connections, problems, gcPauses }: InvocationRecord, latencyMs: number, isolatedPods: string[]): InvocationFigures {
   const earlierTokens = new Set(earlier.map((request) => request.bearerToken));
   const first = requests[0];
   const start = first?.startedAt ?? 0;
@@ -139,6 +148,7 @@ export function invocationFigures({ invokedAt, requests, earlier, connections, p
     beforeFirstRequestRt: round((start - invokedAt) / latencyMs),
     criticalPathRt: round((end - start) / latencyMs),
     sequentialRequests: longestChain(requests),
+    collectorOnCriticalPath: pausedWithin(gcPauses, start, end),
     sequentialToIsolation: isolated === undefined ? null : longestChain(requests.filter((request) => request.endedAt <= isolated)),
     isolationRt: isolated === undefined ? null : round((isolated - start) / latencyMs),
     isolationAfterFirstRt: isolated === undefined ? null : round((isolated - first.endedAt) / latencyMs),

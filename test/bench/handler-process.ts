@@ -27,6 +27,8 @@ export interface InvokeReply {
   wallMs: number;
   rssBefore: number;
   peakRss: number;
+  /** Garbage-collection pauses during the invocation: start in epoch milliseconds, duration. */
+  gcPauses: { startedAt: number; ms: number }[];
 }
 
 let compiledWorker: string | undefined;

@@ -32,6 +32,7 @@ function quarantineTable(results: QuarantineFigures[]): string {
       ['  handler call to its first request (RT)', ...cells(({ figures }) => rt(figures.beforeFirstRequestRt)), ''],
       ['  critical path (RT)', ...cells(({ figures }) => rt(figures.criticalPathRt)), '<= 4'],
       ['    requests in sequence on it', ...cells(({ figures }) => String(figures.sequentialRequests)), ''],
+      ['    garbage collection on it (ms, pauses)', ...cells(({ figures: { collectorOnCriticalPath: gc } }) => `${gc.ms.toFixed(1)}, ${gc.pauses}`), ''],
       ['  isolation from first request start (RT)', ...cells(({ figures }) => rt(figures.isolationRt)), ''],
       ['  isolation after the first request (RT)', ...cells(({ figures }) => rt(figures.isolationAfterFirstRt)), '<= 2'],
       ['    requests in sequence until isolated', ...cells(({ figures }) => (figures.sequentialToIsolation === null ? 'n/a' : String(figures.sequentialToIsolation))), ''],

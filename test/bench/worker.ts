@@ -1,7 +1,7 @@
 // A Lambda execution environment for the benchmark: a fresh process that loads one packaged
 // handler module (argv[2]) and invokes it on the events the parent sends, reporting outcomes,
-// wall time and memory. Run through `fork` from handler-process.ts.
-import { performance } from 'node:perf_hooks';
+// wall time, memory and garbage-collection pauses. Run through `fork` from handler-process.ts.
+import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { InvokeReply, InvokeRequest, InvocationOutcome, ReadyMessage } from './handler-process';
 
@@ -10,6 +10,19 @@ type Report = { incidentId: string; decision: string; actions: { action: string;
 type Handler = (event: unknown) => Promise<Report | Report[]>;
 
 let handler: Handler;
+
+// Garbage-collection pauses stop the handler's one thread: where one falls on the critical path,
+// the figures say how much of it was the collector rather than the responder's own work.
+const collections: PerformanceEntry[] = [];
+const gcObserver = new PerformanceObserver((list) => collections.push(...list.getEntries()));
+gcObserver.observe({ entryTypes: ['gc'] });
+
+/** The pauses since `since` (performance.now()), in epoch milliseconds. Entries of the last turn are still queued: taken with them. */
+async function pausesSince(since: number): Promise<{ startedAt: number; ms: number }[]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const entries = [...collections.splice(0), ...gcObserver.takeRecords()];
+  return entries.filter((entry) => entry.startTime >= since).map((entry) => ({ startedAt: performance.timeOrigin + entry.startTime, ms: entry.duration }));
+}
 
 async function invoke(event: unknown): Promise<InvocationOutcome> {
   try {
@@ -34,7 +47,8 @@ process.on('message', (request: InvokeRequest) => {
     const wallMs = performance.now() - started;
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const reply: InvokeReply = { id: request.id, outcomes, invokedAt, wallMs, rssBefore, peakRss };
+    const gcPauses = await pausesSince(started);
+    const reply: InvokeReply = { id: request.id, outcomes, invokedAt, wallMs, rssBefore, peakRss, gcPauses };
     process.send?.(reply);
   })();
 });
