@@ -84,11 +84,11 @@ describe('packaged CloudFormation template', () => {
     t = defaults;
   });
 
-  it('declares exactly the four functions, each on nodejs22.x arm64 with its limits', () => {
+  it('declares exactly the four functions, each on nodejs22.x arm64 with a full vCPU (1,769 MB) and its limits', () => {
     const functions = ofType(t, 'AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(Object.values(FUNCTIONS).sort());
     for (const [, resource] of functions) {
-      expect(resource.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 60 });
+      expect(resource.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 1769, Timeout: 60 });
       expect(resource.Properties.ReservedConcurrentExecutions).toBeGreaterThan(0);
     }
     expect(FUNCTION_NAMES.map((name) => fn(name).Properties.Handler)).toEqual([
