@@ -16,10 +16,11 @@
  *   await fake.stop();
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { AwsError, newRequestId, parseRequest, type CallKind, type ServiceName } from './fake-aws/protocol';
 import { renderError, renderSuccess, resolveCall, unknownOperation, type ResolvedCall } from './fake-aws/router';
+import { OpenConnections } from './open-connections';
 import type { InstanceSeed, InstanceState, SnapshotState } from './fake-aws/ec2';
 import type { StoredObject } from './fake-aws/s3';
 import {
@@ -145,9 +146,12 @@ export class FakeAws {
   private readonly holds: HoldRule[] = [];
   private latencyMs: number;
   private slackFailureStatus: number | undefined;
+  private readonly connections: OpenConnections;
+
   /** Connections clients have opened, ahead of their requests or with them. */
-  connectionsOpened = 0;
-  private readonly sockets = new Set<Socket>();
+  get connectionsOpened(): number {
+    return this.connections.accepted;
+  }
 
   private constructor(
     private readonly server: Server,
@@ -158,6 +162,7 @@ export class FakeAws {
     this.slackWebhookUrl = `${this.url}/slack/webhook`;
     this.state = new FakeAwsState(options.accountId ?? FAKE_ACCOUNT_ID, options.region ?? FAKE_REGION);
     this.latencyMs = options.latencyMs ?? 0;
+    this.connections = new OpenConnections(server);
   }
 
   static async start(options: FakeAwsOptions = {}): Promise<FakeAws> {
@@ -171,12 +176,6 @@ export class FakeAws {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     fake = new FakeAws(server, options);
-    const opened = fake;
-    server.on('connection', (socket: Socket) => {
-      opened.connectionsOpened += 1;
-      opened.sockets.add(socket);
-      socket.once('close', () => opened.sockets.delete(socket));
-    });
     return fake;
   }
 
@@ -413,8 +412,8 @@ export class FakeAws {
   async stop(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.close((err) => (err ? reject(err) : resolve()));
-      // SDK clients keep connections alive, some opened ahead of any request: drop them all so close() does not wait for them.
-      for (const socket of this.sockets) socket.destroy();
+      // SDK clients keep connections alive, some opened ahead of any request: close() must not wait for them.
+      this.connections.dropAll();
     });
   }
 

@@ -3,9 +3,9 @@
 // the responder relies on. No controllers run: nothing happens to an object unless a request or a test changes it.
 import http from 'node:http';
 import https from 'node:https';
-import type { Duplex } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { ResourceRegistry } from './kube-api-server/resources';
+import { OpenConnections } from './open-connections';
 import type { ResourceDefinition, ResourceRef } from './kube-api-server/resources';
 import { ApiError, injectedFailure, pathNotFound } from './kube-api-server/status';
 import { ObjectStore } from './kube-api-server/store';
@@ -112,8 +112,7 @@ export class KubeApiServer {
   private readonly failures: Array<{ match: FailureMatch; status: number; remaining: number; reason?: string }> = [];
   private server!: http.Server | https.Server;
   private baseUrl = '';
-  /** Every open connection, a TLS handshake in progress included: `closeAllConnections` knows only those that reached HTTP. */
-  private readonly sockets = new Set<Duplex>();
+  private connections!: OpenConnections;
 
   private constructor(private readonly options: KubeApiServerOptions) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -126,10 +125,7 @@ export class KubeApiServer {
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void api.handle(req, res);
     api.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
     api.server.on(options.tls ? 'secureConnection' : 'connection', () => (api.connectionsOpened += 1));
-    api.server.on('connection', (socket: Duplex) => {
-      api.sockets.add(socket);
-      socket.once('close', () => api.sockets.delete(socket));
-    });
+    api.connections = new OpenConnections(api.server);
     await new Promise<void>((resolve, reject) => {
       api.server.once('error', reject);
       api.server.listen(0, '127.0.0.1', () => resolve());
@@ -220,7 +216,7 @@ export class KubeApiServer {
 
   /** Drops every open connection, as an API server's idle timeout or restart would; the listener stays. */
   dropConnections(): void {
-    for (const socket of this.sockets) socket.destroy();
+    this.connections.dropAll();
   }
 
   // ---- HTTP ----

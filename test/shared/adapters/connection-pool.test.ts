@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -13,6 +13,7 @@ import { createAdapters } from '../../../shared/dependencies';
 import { TEST_TLS, tlsKubeConfig } from '../../helpers/kubeconfig';
 import { FAKE_CREDENTIALS, FakeAws } from '../../support/fake-aws';
 import { KubeApiServer } from '../../support/kube-api-server';
+import { OpenConnections } from '../../support/open-connections';
 
 /** Waits (bounded) until `condition` holds; the assertion after it says what was expected. */
 async function eventually(condition: () => boolean, withinMs = 5000): Promise<void> {
@@ -166,18 +167,17 @@ describe('opening connections ahead', () => {
 
   describe('in a process that is done', () => {
     let server: Server;
-    let sockets: Socket[];
+    let connections: OpenConnections;
     let directory: string;
 
     beforeEach(async () => {
-      sockets = [];
       server = createServer((_request, response) => response.end('ok'));
-      server.on('connection', (socket: Socket) => sockets.push(socket));
+      connections = new OpenConnections(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       directory = mkdtempSync(join(tmpdir(), 'eks-responder-pool-exit-'));
     });
     afterEach(async () => {
-      for (const socket of sockets) socket.destroy();
+      connections.dropAll();
       await new Promise((resolve) => server.close(resolve));
       rmSync(directory, { recursive: true, force: true });
     });
@@ -209,7 +209,7 @@ describe('opening connections ahead', () => {
       });
 
       expect(outcome).toEqual({ code: 0, killed: false, stdout: 'done\n' });
-      expect(sockets).toHaveLength(3);
+      expect(connections.accepted).toBe(3);
     }, 30_000);
   });
 });
