@@ -132,7 +132,7 @@ export async function burstScenario(guardduty: Bundle, latencyMs: number, findin
   try {
     await warmUp(handler, WARM_UP_MISSING_POD);
     const since = mark(sandbox);
-    const reply = await handler.invoke(burstEvents(plan, findings));
+    const reply = await handler.invoke(burstEvents(plan, findings), { samplePeakRss: true });
     const requests = requestsSince(sandbox, since);
     const calls = countCalls(requests);
     const notifications = requests.filter((request) => request.ok && request.kind === 'notify').length;

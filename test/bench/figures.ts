@@ -25,6 +25,13 @@ export interface InvocationFigures {
    * machine inflates.
    */
   sequentialRequests: number;
+  /**
+   * The critical path's time (ms) beyond the round trips of its requests in sequence: what the
+   * handler's one thread spent between an answer and the next request, plus any queueing.
+   */
+  beyondRoundTripsMs: number;
+  /** CPU the handler process used during the invocation (ms), and that per API call: what each call costs the client. */
+  handlerCpu: { ms: number; perCallMs: number };
   /** Garbage-collection pauses between the first request's start and the last one's end: their total (ms) and count. */
   collectorOnCriticalPath: { ms: number; pauses: number };
   /** The same, counting only requests that ended by the time isolation was in place. */
@@ -128,6 +135,7 @@ export interface InvocationRecord {
   connections: number;
   problems: string[];
   gcPauses: { startedAt: number; ms: number }[];
+  cpuMs: number;
 }
 
 /** The part of each pause inside [start, end]. */
@@ -136,7 +144,7 @@ function pausedWithin(pauses: { startedAt: number; ms: number }[], start: number
   return { ms: round(overlaps.reduce((sum, overlap) => sum + overlap, 0)), pauses: overlaps.length };
 }
 
-export function invocationFigures({ invokedAt, requests, earlier, connections, problems, gcPauses }: InvocationRecord, latencyMs: number, isolatedPods: string[]): InvocationFigures {
+export function invocationFigures({ invokedAt, requests, earlier, connections, problems, gcPauses, cpuMs }: InvocationRecord, latencyMs: number, isolatedPods: string[]): InvocationFigures {
   const earlierTokens = new Set(earlier.map((request) => request.bearerToken));
   const first = requests[0];
   const start = first?.startedAt ?? 0;
@@ -144,10 +152,13 @@ export function invocationFigures({ invokedAt, requests, earlier, connections, p
   const isolated = isolatedAt(requests, isolatedPods);
   const contained = containedAt(requests, isolated);
   const notified = notifiedAt(requests);
+  const sequentialRequests = longestChain(requests);
   return {
     beforeFirstRequestRt: round((start - invokedAt) / latencyMs),
     criticalPathRt: round((end - start) / latencyMs),
-    sequentialRequests: longestChain(requests),
+    sequentialRequests,
+    beyondRoundTripsMs: round(Math.max(0, end - start - sequentialRequests * latencyMs)),
+    handlerCpu: { ms: round(cpuMs), perCallMs: requests.length ? Math.round((cpuMs / requests.length) * 100) / 100 : 0 },
     collectorOnCriticalPath: pausedWithin(gcPauses, start, end),
     sequentialToIsolation: isolated === undefined ? null : longestChain(requests.filter((request) => request.endedAt <= isolated)),
     isolationRt: isolated === undefined ? null : round((isolated - start) / latencyMs),

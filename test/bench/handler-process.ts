@@ -17,6 +17,11 @@ export type InvocationOutcome = { ok: true; reports: { incidentId: string; decis
 export interface InvokeRequest {
   id: number;
   events: unknown[];
+  /**
+   * Sample the resident set every 5 ms for the peak. Only the burst reports it: elsewhere the
+   * sampler's timer would run on the handler's thread, inside the critical path being measured.
+   */
+  samplePeakRss: boolean;
 }
 
 export interface InvokeReply {
@@ -26,7 +31,10 @@ export interface InvokeReply {
   invokedAt: number;
   wallMs: number;
   rssBefore: number;
+  /** The highest resident set seen: sampled while the handler ran if asked, else at its end. */
   peakRss: number;
+  /** CPU the handler process used during the invocation (user and system, every thread), in ms. */
+  cpuMs: number;
   /** Garbage-collection pauses during the invocation: start in epoch milliseconds, duration. */
   gcPauses: { startedAt: number; ms: number }[];
 }
@@ -75,7 +83,7 @@ export class HandlerProcess {
   }
 
   /** Delivers the events at once; resolves when every invocation has ended. */
-  invoke(events: unknown[]): Promise<InvokeReply> {
+  invoke(events: unknown[], { samplePeakRss = false } = {}): Promise<InvokeReply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`handler process exited with code ${code}`));
@@ -87,7 +95,7 @@ export class HandlerProcess {
         resolve(reply);
       };
       this.child.on('message', onMessage);
-      this.child.send({ id, events } satisfies InvokeRequest);
+      this.child.send({ id, events, samplePeakRss } satisfies InvokeRequest);
     });
   }
 

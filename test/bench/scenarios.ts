@@ -126,7 +126,7 @@ async function measure({ bundle, latencyMs, warmUpPayload, event, pods, minimum,
     const earlier = requestsSince(sandbox, { kubernetes: 0, aws: 0, dynamodb: 0 });
     const since = mark(sandbox);
     const reply = await handler.invoke([event]);
-    const record = { invokedAt: reply.invokedAt, requests: requestsSince(sandbox, since), earlier, connections: connectionsSince(sandbox, since), problems: problemsOf(reply.outcomes), gcPauses: reply.gcPauses };
+    const record = { invokedAt: reply.invokedAt, requests: requestsSince(sandbox, since), earlier, connections: connectionsSince(sandbox, since), problems: problemsOf(reply.outcomes), gcPauses: reply.gcPauses, cpuMs: reply.cpuMs };
     const figures = invocationFigures(record, latencyMs, pods);
     if (warmUpPayload) return { figures, minimum };
     const coldStart = { initMs: handler.initMs, firstInvocationMs: reply.wallMs, totalMs: handler.initMs + reply.wallMs };

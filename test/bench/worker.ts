@@ -39,16 +39,18 @@ process.on('message', (request: InvokeRequest) => {
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
     // rss() alone: the full memoryUsage() also walks the V8 heap, CPU taken from the handler measured.
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 5);
+    const sampler = request.samplePeakRss ? setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 5) : undefined;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const invokedAt = performance.timeOrigin + started;
     // All at once, as a burst of deliveries to one warm environment would arrive.
     const outcomes = await Promise.all(request.events.map(invoke));
     const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const gcPauses = await pausesSince(started);
-    const reply: InvokeReply = { id: request.id, outcomes, invokedAt, wallMs, rssBefore, peakRss, gcPauses };
+    const reply: InvokeReply = { id: request.id, outcomes, invokedAt, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, rssBefore, peakRss, gcPauses };
     process.send?.(reply);
   })();
 });
