@@ -30,7 +30,10 @@ export interface InvocationFigures {
    * handler's one thread spent between an answer and the next request, plus any queueing.
    */
   beyondRoundTripsMs: number;
-  /** CPU the handler process used during the invocation (ms), and that per API call: what each call costs the client. */
+  /**
+   * CPU the handler process used during the invocation (ms), and that over its API calls: an
+   * upper bound of what one call costs the client, since it also holds the responder's own work.
+   */
   handlerCpu: { ms: number; perCallMs: number };
   /** Garbage-collection pauses between the first request's start and the last one's end: their total (ms) and count. */
   collectorOnCriticalPath: { ms: number; pauses: number };

@@ -1,6 +1,6 @@
 // A Lambda execution environment for the benchmark: a fresh process that loads one packaged
 // handler module (argv[2]) and invokes it on the events the parent sends, reporting outcomes,
-// wall time, memory and garbage-collection pauses. Run through `fork` from handler-process.ts.
+// wall time, CPU, memory and garbage-collection pauses. Run through `fork` from handler-process.ts.
 import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { InvokeReply, InvokeRequest, InvocationOutcome, ReadyMessage } from './handler-process';
