@@ -1,8 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { TEST_TLS } from '../support/tls-files';
 
-export { TEST_TLS };
-
 /** A kubeconfig that reaches `server` over HTTPS, verifying it against the test certificate, with a bearer token. */
 export function tlsKubeConfig(server: string, token: string): KubeConfig {
   const config = new KubeConfig();

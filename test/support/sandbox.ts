@@ -39,14 +39,13 @@ export interface SandboxOptions {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const tls = TEST_TLS;
   const [kube, aws, dynamo] = await Promise.all([
-    KubeApiServer.start({ latencyMs: options.latencyMs, tls }),
+    KubeApiServer.start({ latencyMs: options.latencyMs, tls: TEST_TLS }),
     FakeAws.start({ latencyMs: options.latencyMs, accountId: ACCOUNT, region: REGION }),
     options.withTables ? startDynamo({ latencyMs: options.latencyMs }) : Promise.resolve(undefined),
   ]);
   seedClusterScenario(kube);
-  aws.addCluster({ name: CLUSTER, endpoint: kube.url, caData: Buffer.from(tls.cert).toString('base64') });
+  aws.addCluster({ name: CLUSTER, endpoint: kube.url, caData: Buffer.from(TEST_TLS.cert).toString('base64') });
   for (const arn of Object.values(ROLES)) aws.addRole({ name: arn.split('/').pop() as string });
   for (const association of POD_IDENTITY_ASSOCIATIONS) aws.addPodIdentityAssociation(association);
   aws.addNodegroup(CLUSTER, 'general', ROLES.nodes);

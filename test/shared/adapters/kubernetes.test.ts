@@ -1,5 +1,6 @@
 import { ClientNodeKubernetes } from '../../../shared/adapters/kubernetes';
-import { TEST_TLS, tlsKubeConfig } from '../../helpers/kubeconfig';
+import { tlsKubeConfig } from '../../helpers/kubeconfig';
+import { TEST_TLS } from '../../support/tls-files';
 import { KubeApiServer } from '../../support/kube-api-server';
 
 describe('ClientNodeKubernetes', () => {
