@@ -2,6 +2,16 @@
 /** The SDK's standard retry mode already backs off with jitter on throttling and 5xx; we allow more attempts. */
 export const SDK_CLIENT_DEFAULTS = { maxAttempts: 5 } as const;
 
+/**
+ * For clients whose middleware never changes once built: the SDK resolves the stack once per
+ * command class instead of on every call. A warm handler runs the SDK's code mostly
+ * unoptimised, where that resolution costs about a millisecond of its one thread per request,
+ * and a quarantine makes its EC2 calls in bulk (npm run bench). Not for EKS (the cluster lookup
+ * adds middleware to its own DescribeCluster), DynamoDB (lib-dynamodb refuses it) nor S3 (a
+ * region redirect writes into the context the cached calls share).
+ */
+export const RESOLVED_ONCE_CLIENT_DEFAULTS = { ...SDK_CLIENT_DEFAULTS, cacheMiddleware: true } as const;
+
 /** One client per region per cold start, reused by every warm invocation. */
 export class RegionalClients<T> {
   private readonly clients = new Map<string, T>();

@@ -10,7 +10,7 @@ import {
   ModifyInstanceAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
+import { RegionalClients, RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import { sdkConnectionPool } from './connection-pool';
 import type { Ec2Instance, Ec2Port, TerminationSettings } from './ports';
 
@@ -99,5 +99,5 @@ const requestHandler = sdkConnectionPool('ec2');
 
 /** EC2 in any region, acting with the given credentials (a member account's) or the function's own. */
 export function sdkEc2(credentials?: AwsCredentialIdentityProvider): SdkEc2 {
-  return new SdkEc2(new RegionalClients((region) => new EC2Client({ region, credentials, ...SDK_CLIENT_DEFAULTS, requestHandler })));
+  return new SdkEc2(new RegionalClients((region) => new EC2Client({ region, credentials, ...RESOLVED_ONCE_CLIENT_DEFAULTS, requestHandler })));
 }

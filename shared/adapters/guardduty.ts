@@ -1,12 +1,12 @@
 import { GetFindingsCommand, GuardDutyClient, paginateListDetectors, paginateListFindings } from '@aws-sdk/client-guardduty';
-import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
+import { RegionalClients, RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import type { GuardDutyPort } from './ports';
 
 /** GetFindings takes at most 50 ids per call. */
 const BATCH = 50;
 
 export class SdkGuardDuty implements GuardDutyPort {
-  constructor(private readonly clients = new RegionalClients((region) => new GuardDutyClient({ region, ...SDK_CLIENT_DEFAULTS }))) {}
+  constructor(private readonly clients = new RegionalClients((region) => new GuardDutyClient({ region, ...RESOLVED_ONCE_CLIENT_DEFAULTS }))) {}
 
   async findingsUpdatedSince(region: string, since: Date): Promise<unknown[]> {
     const client = this.clients.get(region);

@@ -8,7 +8,7 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { SDK_CLIENT_DEFAULTS } from './aws';
+import { RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import type { IamPort, RoleDetails } from './ports';
 
 const isNoSuchEntity = (error: unknown): boolean => (error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity';
@@ -77,5 +77,5 @@ export class SdkIam implements IamPort {
 /** IAM acting with the given credentials (a member account's role); the default chain when absent. */
 export function sdkIam(credentials?: AwsCredentialIdentityProvider): SdkIam {
   // IAM is a global service: one client, in the partition's home region.
-  return new SdkIam(new IAMClient({ region: 'us-east-1', credentials, ...SDK_CLIENT_DEFAULTS }));
+  return new SdkIam(new IAMClient({ region: 'us-east-1', credentials, ...RESOLVED_ONCE_CLIENT_DEFAULTS }));
 }

@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { SDK_CLIENT_DEFAULTS } from './aws';
+import { RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import type { IdentityPort } from './ports';
 
 /** The responder's own identity, asked once per process: its role never changes while it runs. */
@@ -20,5 +20,5 @@ export class StsIdentity implements IdentityPort {
 
 /** An STS client in the region (STS answers in every region; the configured one avoids the legacy global endpoint). */
 export function stsClient(region: string): STSClient {
-  return new STSClient({ region, ...SDK_CLIENT_DEFAULTS });
+  return new STSClient({ region, ...RESOLVED_ONCE_CLIENT_DEFAULTS });
 }

@@ -1,5 +1,5 @@
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
+import { RegionalClients, RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import type { SecurityHubFindingUpdate, SecurityHubPort, SecurityHubUpdateResult } from './ports';
 
 /** Security Hub's answer when the account or region has not enabled it. */
@@ -7,7 +7,7 @@ const NOT_ENABLED = new Set(['InvalidAccessException']);
 
 export class SdkSecurityHub implements SecurityHubPort {
   constructor(
-    private readonly clients: RegionalClients<SecurityHubClient> = new RegionalClients((region) => new SecurityHubClient({ region, ...SDK_CLIENT_DEFAULTS })),
+    private readonly clients: RegionalClients<SecurityHubClient> = new RegionalClients((region) => new SecurityHubClient({ region, ...RESOLVED_ONCE_CLIENT_DEFAULTS })),
   ) {}
 
   async updateFinding(region: string, finding: { id: string; productArn: string }, update: SecurityHubFindingUpdate): Promise<SecurityHubUpdateResult> {

@@ -1,9 +1,9 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { RegionalClients, SDK_CLIENT_DEFAULTS } from './aws';
+import { RegionalClients, RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import type { NotificationMessage, SnsPort } from './ports';
 
 export class SdkSns implements SnsPort {
-  constructor(private readonly clients: RegionalClients<SNSClient> = new RegionalClients((region) => new SNSClient({ region, ...SDK_CLIENT_DEFAULTS }))) {}
+  constructor(private readonly clients: RegionalClients<SNSClient> = new RegionalClients((region) => new SNSClient({ region, ...RESOLVED_ONCE_CLIENT_DEFAULTS }))) {}
 
   async publish(topicArn: string, message: NotificationMessage): Promise<string> {
     // A topic lives in the region its ARN names.

@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SDK_CLIENT_DEFAULTS } from './aws';
+import { RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import type { QueuePort, ReceivedMessage } from './ports';
 
 /** The region a queue URL names (https://sqs.eu-west-1.amazonaws.com/..., or the legacy eu-west-1.queue.amazonaws.com). */
@@ -16,7 +16,7 @@ export class SdkQueue implements QueuePort {
     defaultRegion?: string,
   ) {
     // A queue answers in its own region, whatever the environment's default.
-    this.client = new SQSClient({ region: regionOfQueueUrl(url) ?? defaultRegion, ...SDK_CLIENT_DEFAULTS });
+    this.client = new SQSClient({ region: regionOfQueueUrl(url) ?? defaultRegion, ...RESOLVED_ONCE_CLIENT_DEFAULTS });
   }
 
   async receive(max: number, hideSeconds: number): Promise<ReceivedMessage[]> {

@@ -1,9 +1,9 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { SDK_CLIENT_DEFAULTS } from './aws';
+import { RESOLVED_ONCE_CLIENT_DEFAULTS } from './aws';
 import type { ParameterPort } from './ports';
 
 export class SdkParameters implements ParameterPort {
-  constructor(private readonly client: SSMClient = new SSMClient({ ...SDK_CLIENT_DEFAULTS })) {}
+  constructor(private readonly client: SSMClient = new SSMClient({ ...RESOLVED_ONCE_CLIENT_DEFAULTS })) {}
 
   async getParameter(name: string): Promise<string | undefined> {
     try {
