@@ -98,6 +98,8 @@ export interface ColdTotal {
 export interface Measured {
   figures: InvocationFigures;
   minimum: string[];
+  /** The critical path of the fastest and of the slowest run (RT): how far the runs spread around the median. */
+  criticalPathRange?: [number, number];
   /** Cold runs only: the run with the median total of the runs, not necessarily the one `figures` come from. */
   coldStart?: ColdTotal;
 }
@@ -148,7 +150,8 @@ export interface QuarantineFigures {
 
 /**
  * Runs a measurement `repeat` times and keeps the run with the median critical path, so CPU
- * hiccups do not decide the figures; a cold start's total is the median of the runs' totals.
+ * hiccups do not decide the figures, with the fastest and slowest runs' critical paths beside
+ * it; a cold start's total is the median of the runs' totals.
  */
 async function medianRun(repeat: number, run: () => Promise<Measured>): Promise<Measured> {
   const runs: Measured[] = [];
@@ -156,7 +159,9 @@ async function medianRun(repeat: number, run: () => Promise<Measured>): Promise<
   const middle = <T>(sorted: T[]): T => sorted[Math.floor(sorted.length / 2)];
   const totals = runs.flatMap((measured) => (measured.coldStart ? [measured.coldStart] : []));
   const coldStart = totals.length ? middle(totals.sort((a, b) => a.totalMs - b.totalMs)) : undefined;
-  const median = middle(runs.sort((a, b) => a.figures.criticalPathRt - b.figures.criticalPathRt));
+  const sorted = runs.sort((a, b) => a.figures.criticalPathRt - b.figures.criticalPathRt);
+  const criticalPathRange: [number, number] = [sorted[0].figures.criticalPathRt, sorted[sorted.length - 1].figures.criticalPathRt];
+  const median = { ...middle(sorted), criticalPathRange };
   return coldStart ? { ...median, coldStart } : median;
 }
 

@@ -31,6 +31,7 @@ function quarantineTable(results: QuarantineFigures[]): string {
       [`${name} finding`, '', '', '', ''],
       ['  handler call to its first request (RT)', ...cells(({ figures }) => rt(figures.beforeFirstRequestRt)), ''],
       ['  critical path (RT)', ...cells(({ figures }) => rt(figures.criticalPathRt)), '<= 4'],
+      ['    fastest - slowest run (RT)', ...cells(({ criticalPathRange: range }) => (range ? `${rt(range[0])} - ${rt(range[1])}` : 'n/a')), ''],
       ['    requests in sequence on it', ...cells(({ figures }) => String(figures.sequentialRequests)), ''],
       ['    beyond their round trips (ms)', ...cells(({ figures }) => figures.beyondRoundTripsMs.toFixed(0)), ''],
       ['    garbage collection on it (ms, pauses)', ...cells(({ figures: { collectorOnCriticalPath: gc } }) => `${gc.ms.toFixed(1)}, ${gc.pauses}`), ''],
