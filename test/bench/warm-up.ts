@@ -20,9 +20,12 @@ const ROLE = 'bench-warm-up-worker';
  */
 const NODES = Array.from({ length: 6 }, (_, index) => ({ name: `ip-10-2-0-${10 + index}.ec2.internal`, instanceId: `i-0be9c4${String(index).padStart(11, '0')}` }));
 
-/** The warm-up's own workload: namespace, service account with its IRSA role, pod, nodes. */
+/** The warm-up's own workload: namespace, service account with its IRSA role, pod, nodes and their instances. */
 export function seedWarmUpWorkload(sandbox: Sandbox): void {
   sandbox.aws.addRole({ name: ROLE });
+  // Instances as a managed node group launches them, like the measured nodes': protect-instance
+  // then reads and changes the warm-up node's instance instead of finding none.
+  for (const { instanceId } of NODES) sandbox.aws.addInstance({ instanceId, shutdownBehavior: 'terminate' });
   sandbox.kube.seed(
     ...NODES.map(({ name, instanceId }) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: { providerID: `aws:///us-east-1a/${instanceId}` } })),
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
