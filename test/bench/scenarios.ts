@@ -12,7 +12,7 @@ import { invocationFigures, type InvocationFigures } from './figures';
 import { HandlerProcess, type ActionSummary, type InvocationOutcome } from './handler-process';
 import { COLD_ONLY, minimumCalls, type Level } from './minimums';
 import { connectionsSince, mark, requestsSince } from './requests';
-import { seedWarmUpWorkload, warmUp, WARM_UP_QUARANTINE } from './warm-up';
+import { seedWarmUpWorkload, warmUp, WARM_UP_DEPLOYMENT_QUARANTINE, WARM_UP_QUARANTINE } from './warm-up';
 
 const SLACK_SECRET = 'eks-responder/slack';
 
@@ -109,6 +109,8 @@ interface Measurement {
   latencyMs: number;
   /** What the environment handles first, when warm. */
   warmUpPayload?: unknown;
+  /** Handled after `warmUpPayload`, before the measured invocation. */
+  alsoWarmUpWith?: unknown;
   event: unknown;
   pods: string[];
   minimum: string[];
@@ -117,14 +119,14 @@ interface Measurement {
 }
 
 /** One invocation in a fresh process, after `warmUp` when given (a warm environment). */
-async function measure({ bundle, latencyMs, warmUpPayload, event, pods, minimum, withTables }: Measurement): Promise<Measured> {
+async function measure({ bundle, latencyMs, warmUpPayload, alsoWarmUpWith, event, pods, minimum, withTables }: Measurement): Promise<Measured> {
   const sandbox = await benchSandbox(latencyMs, withTables);
   const handler = await HandlerProcess.start(bundle.path, { ...functionEnv(), ...(sandbox.dynamo?.env ?? {}) }).catch(async (error) => {
     await sandbox.stop();
     throw error;
   });
   try {
-    if (warmUpPayload) await warmUp(handler, warmUpPayload);
+    if (warmUpPayload) await warmUp(handler, warmUpPayload, ...(alsoWarmUpWith ? [alsoWarmUpWith] : []));
     const earlier = requestsSince(sandbox, { kubernetes: 0, aws: 0, dynamodb: 0 });
     const since = mark(sandbox);
     const reply = await handler.invoke([event]);
@@ -146,6 +148,8 @@ export interface QuarantineFigures {
   warm: Measured;
   /** Warm, with the deployment's tables. */
   tables: Measured;
+  /** Deployment-level only: warm after a Deployment-level quarantine too, so its own code has run before. */
+  warmAfterDeployment?: Measured;
 }
 
 /**
@@ -177,6 +181,9 @@ export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, 
       cold: await medianRun(repeat, () => measure(measurement)),
       warm: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE })),
       tables: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE, withTables: true })),
+      ...(level === 'deployment'
+        ? { warmAfterDeployment: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE, alsoWarmUpWith: WARM_UP_DEPLOYMENT_QUARANTINE })) }
+        : {}),
     });
   }
   return results;
