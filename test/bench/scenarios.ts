@@ -107,10 +107,8 @@ export interface Measured {
 interface Measurement {
   bundle: Bundle;
   latencyMs: number;
-  /** What the environment handles first, when warm. */
-  warmUpPayload?: unknown;
-  /** Handled after `warmUpPayload`, before the measured invocation. */
-  alsoWarmUpWith?: unknown;
+  /** What the environment handles first, one after the other, when warm. */
+  warmUpPayloads?: unknown[];
   event: unknown;
   pods: string[];
   minimum: string[];
@@ -119,20 +117,20 @@ interface Measurement {
 }
 
 /** One invocation in a fresh process, after `warmUp` when given (a warm environment). */
-async function measure({ bundle, latencyMs, warmUpPayload, alsoWarmUpWith, event, pods, minimum, withTables }: Measurement): Promise<Measured> {
+async function measure({ bundle, latencyMs, warmUpPayloads, event, pods, minimum, withTables }: Measurement): Promise<Measured> {
   const sandbox = await benchSandbox(latencyMs, withTables);
   const handler = await HandlerProcess.start(bundle.path, { ...functionEnv(), ...(sandbox.dynamo?.env ?? {}) }).catch(async (error) => {
     await sandbox.stop();
     throw error;
   });
   try {
-    if (warmUpPayload) await warmUp(handler, warmUpPayload, ...(alsoWarmUpWith ? [alsoWarmUpWith] : []));
+    if (warmUpPayloads) await warmUp(handler, ...warmUpPayloads);
     const earlier = requestsSince(sandbox, { kubernetes: 0, aws: 0, dynamodb: 0 });
     const since = mark(sandbox);
     const reply = await handler.invoke([event]);
     const record = { invokedAt: reply.invokedAt, requests: requestsSince(sandbox, since), earlier, connections: connectionsSince(sandbox, since), problems: problemsOf(reply.outcomes), gcPauses: reply.gcPauses, cpuMs: reply.cpuMs };
     const figures = invocationFigures(record, latencyMs, pods);
-    if (warmUpPayload) return { figures, minimum };
+    if (warmUpPayloads) return { figures, minimum };
     const coldStart = { initMs: handler.initMs, firstInvocationMs: reply.wallMs, totalMs: handler.initMs + reply.wallMs };
     return { figures, minimum: [...COLD_ONLY, ...minimum], coldStart };
   } finally {
@@ -179,10 +177,10 @@ export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, 
       name,
       level,
       cold: await medianRun(repeat, () => measure(measurement)),
-      warm: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE })),
-      tables: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE, withTables: true })),
+      warm: await medianRun(repeat, () => measure({ ...measurement, warmUpPayloads: [WARM_UP_QUARANTINE] })),
+      tables: await medianRun(repeat, () => measure({ ...measurement, warmUpPayloads: [WARM_UP_QUARANTINE], withTables: true })),
       ...(level === 'deployment'
-        ? { warmAfterDeployment: await medianRun(repeat, () => measure({ ...measurement, warmUpPayload: WARM_UP_QUARANTINE, alsoWarmUpWith: WARM_UP_DEPLOYMENT_QUARANTINE })) }
+        ? { warmAfterDeployment: await medianRun(repeat, () => measure({ ...measurement, warmUpPayloads: [WARM_UP_QUARANTINE, WARM_UP_DEPLOYMENT_QUARANTINE] })) }
         : {}),
     });
   }
@@ -209,7 +207,7 @@ export async function playbookScenarios(manual: Bundle, latencyMs: number): Prom
     const { figures, minimum } = await measure({
       bundle: manual,
       latencyMs,
-      warmUpPayload: { playbook: 'quarantine', event: WARM_UP_QUARANTINE, mode: 'enforce' },
+      warmUpPayloads: [{ playbook: 'quarantine', event: WARM_UP_QUARANTINE, mode: 'enforce' }],
       event: { playbook, event, mode: 'enforce' },
       pods,
       minimum: minimumCalls(playbook, 'pod'),
