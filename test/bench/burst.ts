@@ -3,8 +3,8 @@
 // gets extra namespaces, nodes and roles for it; the findings are derived from the real argocd
 // finding (only id, workload and severity change).
 import { QUARANTINE_LABEL, quarantinePolicyName } from '../../shared/markers';
-import { ownerReferenceTo, type KubeObject } from '../support/kube-api-server';
-import { ACCOUNT } from '../support/cluster-scenario';
+import { ownerReferenceTo } from '../support/kube-api-server';
+import { ACCOUNT, podObject } from '../support/cluster-scenario';
 import type { Sandbox } from '../support/sandbox';
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
@@ -69,15 +69,7 @@ function seedBurst(sandbox: Sandbox, { pods, nodes, namespaces }: BurstLayout): 
       ...pods
         .map((pod, index) => ({ ...pod, node: nodes[index % nodes.length] }))
         .filter((pod) => pod.namespace === namespace)
-        .map(
-          (pod): KubeObject => ({
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { namespace, name: pod.name, labels: { app: 'worker' }, ownerReferences: [ownerReferenceTo(replicaSet)] },
-            spec: { nodeName: pod.node, serviceAccountName: 'worker', containers: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27' }] },
-            status: { phase: 'Running' },
-          }),
-        ),
+        .map((pod) => podObject({ namespace, name: pod.name, labels: { app: 'worker' }, node: pod.node, serviceAccount: 'worker', owner: replicaSet })),
     );
   }
 }

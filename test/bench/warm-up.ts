@@ -8,7 +8,7 @@
 // finding both ways, after the pod-level warm-up alone and after a Deployment-level one too.
 import { asEventBridgeEvent } from '../helpers/eventbridge';
 import { argocdFinding } from '../helpers/findings';
-import { ACCOUNT } from '../support/cluster-scenario';
+import { ACCOUNT, podObject } from '../support/cluster-scenario';
 import { ownerReferenceTo } from '../support/kube-api-server';
 import type { Sandbox } from '../support/sandbox';
 import type { HandlerProcess } from './handler-process';
@@ -34,13 +34,7 @@ export function seedWarmUpWorkload(sandbox: Sandbox): void {
     ...NODES.map(({ name, instanceId }) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: { providerID: `aws:///us-east-1a/${instanceId}` } })),
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: NAMESPACE, name: 'worker', annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::${ACCOUNT}:role/${ROLE}` } } },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { namespace: NAMESPACE, name: 'worker', labels: { app: 'worker' } },
-      spec: { nodeName: NODES[0].name, serviceAccountName: 'worker', containers: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27' }] },
-      status: { phase: 'Running' },
-    },
+    podObject({ namespace: NAMESPACE, name: 'worker', labels: { app: 'worker' }, node: NODES[0].name, serviceAccount: 'worker' }),
   );
   const [deployment] = sandbox.kube.seed({
     apiVersion: 'apps/v1',
@@ -55,13 +49,7 @@ export function seedWarmUpWorkload(sandbox: Sandbox): void {
     spec: { replicas: 2, selector: { matchLabels: { app: 'api' } } },
   });
   sandbox.kube.seed(
-    ...[1, 2].map((index) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { namespace: NAMESPACE, name: `api-5f6d7c8b9-${index}`, labels: { app: 'api' }, ownerReferences: [ownerReferenceTo(replicaSet)] },
-      spec: { nodeName: NODES[index].name, serviceAccountName: 'worker', containers: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27' }] },
-      status: { phase: 'Running' },
-    })),
+    ...[1, 2].map((index) => podObject({ namespace: NAMESPACE, name: `api-5f6d7c8b9-${index}`, labels: { app: 'api' }, node: NODES[index].name, serviceAccount: 'worker', owner: replicaSet })),
   );
 }
 

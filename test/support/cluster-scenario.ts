@@ -40,7 +40,8 @@ function serviceAccount(namespace: string, name: string, roleArn?: string): Kube
   };
 }
 
-interface PodSpec {
+/** A running pod of the sandbox: its node, service account (default `default`), owner and image. */
+export interface PodSpec {
   namespace: string;
   name: string;
   labels: Record<string, string>;
@@ -52,7 +53,7 @@ interface PodSpec {
   privileged?: boolean;
 }
 
-function pod(spec: PodSpec): KubeObject {
+export function podObject(spec: PodSpec): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -89,8 +90,8 @@ export function seedClusterScenario(kube: KubeApiServer): void {
 
   // argocd: the pod the real finding names, next to a healthy Argo CD server.
   kube.seed(
-    pod({ namespace: 'argocd', name: 'privileged-pod', uid: PRIVILEGED_POD_UID, labels: { app: 'privileged-pod', team: 'danger' }, node: NODES.a.name, serviceAccount: 'privileged-app', image: 'centos', privileged: true }),
-    pod({ namespace: 'argocd', name: 'argocd-server-86867c9dd8-p6qk7', labels: { 'app.kubernetes.io/name': 'argocd-server' }, node: NODES.a.name, serviceAccount: 'argocd-server' }),
+    podObject({ namespace: 'argocd', name: 'privileged-pod', uid: PRIVILEGED_POD_UID, labels: { app: 'privileged-pod', team: 'danger' }, node: NODES.a.name, serviceAccount: 'privileged-app', image: 'centos', privileged: true }),
+    podObject({ namespace: 'argocd', name: 'argocd-server-86867c9dd8-p6qk7', labels: { 'app.kubernetes.io/name': 'argocd-server' }, node: NODES.a.name, serviceAccount: 'argocd-server' }),
     {
       // Selects every pod in the namespace: only narrowing this policy can take the pod out of it.
       apiVersion: 'networking.k8s.io/v1',
@@ -121,7 +122,7 @@ export function seedClusterScenario(kube: KubeApiServer): void {
   });
   kube.seed(
     ...['x2k4p', 'q8n3v', 'm5t7z'].map((suffix, index) =>
-      pod({
+      podObject({
         namespace: 'web',
         name: `frontend-7d4b9c8f6-${suffix}`,
         labels: { app: 'frontend', 'pod-template-hash': '7d4b9c8f6' },
@@ -131,7 +132,7 @@ export function seedClusterScenario(kube: KubeApiServer): void {
       }),
     ),
     // Same labels, not owned by the Deployment: correlation must leave it out.
-    pod({ namespace: 'web', name: 'frontend-debug', labels: { app: 'frontend' }, node: NODES.b.name }),
+    podObject({ namespace: 'web', name: 'frontend-debug', labels: { app: 'frontend' }, node: NODES.b.name }),
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -148,13 +149,13 @@ export function seedClusterScenario(kube: KubeApiServer): void {
     spec: { selector: { matchLabels: { app: 'node-agent' } }, template: { metadata: { labels: { app: 'node-agent' } } } },
   });
   kube.seed(
-    pod({ namespace: 'monitoring', name: 'node-agent-7fk2d', labels: { app: 'node-agent' }, node: NODES.a.name, serviceAccount: 'node-agent-pi', owner: daemonSet }),
-    pod({ namespace: 'monitoring', name: 'node-agent-p9xw4', labels: { app: 'node-agent' }, node: NODES.b.name, serviceAccount: 'node-agent-pi', owner: daemonSet }),
+    podObject({ namespace: 'monitoring', name: 'node-agent-7fk2d', labels: { app: 'node-agent' }, node: NODES.a.name, serviceAccount: 'node-agent-pi', owner: daemonSet }),
+    podObject({ namespace: 'monitoring', name: 'node-agent-p9xw4', labels: { app: 'node-agent' }, node: NODES.b.name, serviceAccount: 'node-agent-pi', owner: daemonSet }),
     serviceAccount('monitoring', 'node-agent-pi'),
   );
 
   // kube-system: protected by default.
-  kube.seed(pod({ namespace: 'kube-system', name: 'aws-node-4lhp7', labels: { 'k8s-app': 'aws-node' }, node: NODES.system.name, serviceAccount: 'aws-node' }));
+  kube.seed(podObject({ namespace: 'kube-system', name: 'aws-node-4lhp7', labels: { 'k8s-app': 'aws-node' }, node: NODES.system.name, serviceAccount: 'aws-node' }));
 }
 
 /** Pod Identity associations and roles the AWS side of the sandbox knows. */
