@@ -17,9 +17,11 @@ export interface BenchOptions {
   repeat: number;
   /** Findings delivered at once in the burst. */
   burstFindings: number;
+  /** Nodes added to the cluster for the quarantines' large-cluster row; 0 leaves the row out. */
+  clusterNodes: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--latency-ms N] [--repeat N] [--cold-runs N] [--burst-findings N] [--only SECTION,...] [--timeline] [--json]';
+const USAGE = 'usage: npm run bench -- [--latency-ms N] [--repeat N] [--cold-runs N] [--burst-findings N] [--cluster-nodes N] [--only SECTION,...] [--timeline] [--json]';
 
 function positiveInteger(flag: string, value: string | undefined, minimum: number): number {
   const parsed = Number(value);
@@ -35,7 +37,7 @@ function sections(value: string | undefined): Section[] {
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { sections: [...SECTIONS], latencyMs: 40, json: false, timeline: false, coldRuns: 15, repeat: 3, burstFindings: 200 };
+  const options: BenchOptions = { sections: [...SECTIONS], latencyMs: 40, json: false, timeline: false, coldRuns: 15, repeat: 3, burstFindings: 200, clusterNodes: 300 };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
     if (flag === '--json') options.json = true;
@@ -47,6 +49,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (flag === '--cold-runs') options.coldRuns = positiveInteger(flag, argv[++index], 10);
     // The burst is 5 findings per pod on 40 pods; fewer findings keep that shape on fewer pods.
     else if (flag === '--burst-findings') options.burstFindings = positiveInteger(flag, argv[++index], 5);
+    else if (flag === '--cluster-nodes') options.clusterNodes = positiveInteger(flag, argv[++index], 0);
     else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
   return options;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBundles, type Bundle } from './bundles';
 import { burstScenario } from './burst';
+import { CLUSTER_NODE_BYTES } from './cluster-size';
 import { measureColdStarts } from './cold-start';
 import { parseOptions, type Section } from './options';
 import { playbookScenarios, quarantineScenarios } from './scenarios';
@@ -29,8 +30,9 @@ async function main(): Promise<void> {
     const figures: BenchFigures = { latencyMs: options.latencyMs };
     const run = (section: Section) => options.sections.includes(section);
     if (run('quarantine')) {
-      progress(`full quarantines, pod-level, Deployment-level and pod-level from Runtime Monitoring, cold, warm and warm with the tables, ${options.repeat} runs each`);
-      figures.quarantine = await quarantineScenarios(guardduty, options.latencyMs, options.repeat);
+      progress(`full quarantines, pod-level, Deployment-level and pod-level from Runtime Monitoring, cold, warm, warm with the tables${options.clusterNodes > 0 ? ` and warm in a cluster of ${options.clusterNodes} more nodes` : ''}, ${options.repeat} runs each`);
+      figures.quarantine = await quarantineScenarios(guardduty, options.latencyMs, options.repeat, options.clusterNodes);
+      if (options.clusterNodes > 0) figures.clusterNodes = { added: options.clusterNodes, bytesEach: CLUSTER_NODE_BYTES };
     }
     if (run('playbooks')) {
       progress('each playbook through the manual-playbook function');

@@ -8,6 +8,7 @@ import { argocdFinding } from '../helpers/findings';
 import { NODES as SCENARIO_NODES } from '../support/cluster-scenario';
 import { startSandbox, TOPIC_ARN, type Sandbox } from '../support/sandbox';
 import type { Bundle } from './bundles';
+import { seedClusterNodes } from './cluster-size';
 import { invocationFigures, type InvocationFigures } from './figures';
 import { HandlerProcess, type ActionSummary, type InvocationOutcome } from './handler-process';
 import { COLD_ONLY, minimumCalls, type Level } from './minimums';
@@ -31,11 +32,12 @@ export function functionEnv(): Record<string, string | undefined> {
   };
 }
 
-/** `withTables`: also the deployment's DynamoDB tables, at the same latency. */
-export async function benchSandbox(latencyMs: number, withTables = false): Promise<Sandbox> {
+/** `withTables`: also the deployment's DynamoDB tables, at the same latency; `clusterNodes`: that many more nodes (cluster-size.ts). */
+export async function benchSandbox(latencyMs: number, withTables = false, clusterNodes = 0): Promise<Sandbox> {
   const sandbox = await startSandbox({ latencyMs, withoutSlack: true, withTables });
   sandbox.aws.addSecret(SLACK_SECRET, sandbox.aws.slackWebhookUrl);
   seedWarmUpWorkload(sandbox);
+  seedClusterNodes(sandbox, clusterNodes);
   return sandbox;
 }
 
@@ -114,11 +116,13 @@ interface Measurement {
   minimum: string[];
   /** Configured with the deployment's DynamoDB tables (claims, circuit breaker, incident log, deliveries). */
   withTables?: boolean;
+  /** Nodes added to the sandbox's cluster (cluster-size.ts). */
+  clusterNodes?: number;
 }
 
 /** One invocation in a fresh process, after `warmUp` when given (a warm environment). */
-async function measure({ bundle, latencyMs, warmUpPayloads, event, pods, minimum, withTables }: Measurement): Promise<Measured> {
-  const sandbox = await benchSandbox(latencyMs, withTables);
+async function measure({ bundle, latencyMs, warmUpPayloads, event, pods, minimum, withTables, clusterNodes }: Measurement): Promise<Measured> {
+  const sandbox = await benchSandbox(latencyMs, withTables, clusterNodes);
   const handler = await HandlerProcess.start(bundle.path, { ...functionEnv(), ...(sandbox.dynamo?.env ?? {}) }).catch(async (error) => {
     await sandbox.stop();
     throw error;
@@ -148,6 +152,8 @@ export interface QuarantineFigures {
   tables: Measured;
   /** Deployment-level only: warm after a Deployment-level quarantine too, so its own code has run before. */
   warmAfterDeployment?: Measured;
+  /** Warm, in a cluster with `clusterNodes` more nodes (absent with --cluster-nodes 0). */
+  warmLargeCluster?: Measured;
 }
 
 /**
@@ -167,7 +173,7 @@ async function medianRun(repeat: number, run: () => Promise<Measured>): Promise<
   return coldStart ? { ...median, coldStart } : median;
 }
 
-export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, repeat: number): Promise<QuarantineFigures[]> {
+export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, repeat: number, clusterNodes: number): Promise<QuarantineFigures[]> {
   const results: QuarantineFigures[] = [];
   for (const [index, { name, level, finding, pods }] of WORKLOADS.entries()) {
     const event = asEventBridgeEvent(finding(`bench-${index}-${level}`));
@@ -182,6 +188,7 @@ export async function quarantineScenarios(guardduty: Bundle, latencyMs: number, 
       ...(level === 'deployment'
         ? { warmAfterDeployment: await medianRun(repeat, () => measure({ ...measurement, warmUpPayloads: [WARM_UP_QUARANTINE, WARM_UP_DEPLOYMENT_QUARANTINE] })) }
         : {}),
+      ...(clusterNodes > 0 ? { warmLargeCluster: await medianRun(repeat, () => measure({ ...measurement, warmUpPayloads: [WARM_UP_QUARANTINE], clusterNodes })) } : {}),
     });
   }
   return results;

@@ -10,6 +10,8 @@ export interface BenchFigures {
   playbooks?: PlaybookFigures[];
   coldStart?: ColdStart[];
   burst?: BurstFigures;
+  /** The nodes the quarantines' large-cluster row adds, and the size of each in a list answer. */
+  clusterNodes?: { added: number; bytesEach: number };
 }
 
 function columns(rows: string[][]): string {
@@ -25,7 +27,7 @@ const short = (module: string): string => module.replace('@aws-sdk/client-', '')
 
 function quarantineTable(results: QuarantineFigures[]): string {
   const rows = [['', 'cold', 'warm', 'warm, tables', 'target']];
-  for (const { name, cold, warm, tables, warmAfterDeployment } of results) {
+  for (const { name, cold, warm, tables, warmAfterDeployment, warmLargeCluster } of results) {
     const runs = [cold, warm, tables];
     const cells = (cell: (run: Measured) => string) => runs.map(cell);
     rows.push(
@@ -37,6 +39,14 @@ function quarantineTable(results: QuarantineFigures[]): string {
         ? [
             ['    warm after a Deployment-level quarantine too (RT)', '', rt(warmAfterDeployment.figures.criticalPathRt), '', '<= 4'],
             ['      fastest - slowest run (RT)', '', spread(warmAfterDeployment), '', ''],
+          ]
+        : []),
+      ...(warmLargeCluster
+        ? [
+            ['    warm, in the large cluster (RT)', '', rt(warmLargeCluster.figures.criticalPathRt), '', '<= 4'],
+            ['      fastest - slowest run (RT)', '', spread(warmLargeCluster), '', ''],
+            ['      isolation after the first request (RT)', '', rt(warmLargeCluster.figures.isolationAfterFirstRt), '', '<= 2'],
+            ['      handler CPU in the invocation (ms)', '', warmLargeCluster.figures.handlerCpu.ms.toFixed(0), '', ''],
           ]
         : []),
       ['    requests in sequence on it', ...cells(({ figures }) => String(figures.sequentialRequests)), ''],
@@ -57,7 +67,13 @@ function quarantineTable(results: QuarantineFigures[]): string {
       ['  cold start to report: module init + first invocation (ms)', coldTotal(cold.coldStart), '', '', ''],
     );
   }
-  const all = ({ cold, warm, tables, warmAfterDeployment }: QuarantineFigures) => [cold, warm, tables, ...(warmAfterDeployment ? [warmAfterDeployment] : [])];
+  const all = ({ cold, warm, tables, warmAfterDeployment, warmLargeCluster }: QuarantineFigures) => [
+    cold,
+    warm,
+    tables,
+    ...(warmAfterDeployment ? [warmAfterDeployment] : []),
+    ...(warmLargeCluster ? [warmLargeCluster] : []),
+  ];
   const problems = results.flatMap((result) => all(result).flatMap(({ figures }) => figures.problems.map((problem) => `  ! ${result.name}: ${problem}`)));
   const repeats = results.flatMap((result) => [...new Set(all(result).flatMap(({ figures }) => figures.repeatedReads))].map((read) => `    ${result.name}: ${read}`));
   return [columns(rows), ...(repeats.length ? ['  repeated reads:', ...repeats] : []), ...problems].join('\n');
@@ -110,13 +126,16 @@ function burstTable(burst: BurstFigures): string {
 }
 
 export function renderTable(figures: BenchFigures, options: { coldRuns: number; timeline: boolean }): string {
-  const { quarantine, playbooks, coldStart, burst } = figures;
+  const { quarantine, playbooks, coldStart, burst, clusterNodes } = figures;
   const sections = [
     `eks-responder bench: every request to the local Kubernetes API server and AWS endpoint takes ${figures.latencyMs} ms more; RT = one such round trip.`,
     quarantine && [
       'Full quarantine (guardduty function, RESPONSE_MODE=enforce, real argocd finding at severity 8; median of the runs)',
       'cold: a fresh process; warm: the same process 2.5 s after a full quarantine of another workload (namespace, pod, role, node);',
       "warm, tables: the same with the deployment's DynamoDB tables (INCIDENT_TABLE, IDEMPOTENCY_TABLE), their calls at the same latency",
+      ...(clusterNodes
+        ? [`large cluster: warm, with ${clusterNodes.added} more nodes in the cluster, each ${kb(clusterNodes.bytesEach)} as an EKS node is in a list (--cluster-nodes)`]
+        : []),
       quarantineTable(quarantine),
       ...(options.timeline ? ['', 'Timelines', timelines(quarantine)] : []),
     ],
