@@ -81,8 +81,15 @@ function quarantineTable(results: QuarantineFigures[]): string {
 
 function timelines(results: QuarantineFigures[]): string {
   const lines: string[] = [];
-  for (const { name, cold, warm, tables } of results) {
-    for (const [when, { figures }] of [['cold', cold], ['warm', warm], ['warm, tables', tables]] as const) {
+  for (const { name, cold, warm, tables, warmAfterDeployment, warmLargeCluster } of results) {
+    const runs: Array<[string, Measured | undefined]> = [
+      ['cold', cold],
+      ['warm', warm],
+      ['warm, tables', tables],
+      ['warm after a Deployment-level quarantine too', warmAfterDeployment],
+      ['warm, in the large cluster', warmLargeCluster],
+    ];
+    for (const [when, { figures }] of runs.filter((run): run is [string, Measured] => run[1] !== undefined)) {
       lines.push(`  ${name}, ${when}: request (start..end RT)`);
       for (const entry of figures.timeline) lines.push(`    ${entry.startRt.toFixed(1).padStart(5)} ..${entry.endRt.toFixed(1).padStart(5)}  ${entry.request}${entry.ok ? '' : ' (failed)'}`);
     }
