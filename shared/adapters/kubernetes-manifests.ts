@@ -1,35 +1,7 @@
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  NetworkingV1Api,
-  Observable,
-  ResponseContext,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type ObservableMiddleware,
-} from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, NetworkingV1Api, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { KubeCalls } from './kubernetes-calls';
+import { capturing } from './kubernetes-response';
 import type { ManifestKind, PodLogQuery } from './ports';
-
-/**
- * Keeps the response text exactly as the API server sent it, before client-node turns it into
- * model classes (which rename fields and drop unknown ones): evidence is hashed as received.
- */
-function capturing(sink: { text?: string }): ConfigurationOptions {
-  // The object-parameter API takes observable middleware, as client-node's own setHeaderOptions builds it.
-  const middleware: ObservableMiddleware = {
-    pre: (request) => new Observable(Promise.resolve(request)),
-    post: (response) =>
-      new Observable(
-        response.body.text().then((text) => {
-          sink.text = text;
-          return new ResponseContext(response.httpStatusCode, response.headers, { text: async () => text, binary: async () => Buffer.from(text) });
-        }),
-      ),
-  };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
-}
 
 type Reader = (namespace: string, name: string, options: ConfigurationOptions) => Promise<unknown>;
 

@@ -8,15 +8,19 @@ import {
   PatchStrategy,
   RbacAuthorizationV1Api,
   setHeaderOptions,
+  type ConfigurationOptions,
   type V1LabelSelector,
   type V1NetworkPolicy,
   type V1Node,
   type V1ObjectMeta,
   type V1Pod,
+  type V1ReplicaSet,
+  type V1ServiceAccount,
 } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../model';
 import { CustomObjects } from './kubernetes-custom';
 import { ManifestReader } from './kubernetes-manifests';
+import { itemsUnmodelled } from './kubernetes-response';
 import { describeBinding, toBinding } from './kubernetes-rbac';
 import type {
   BindingRef,
@@ -208,12 +212,12 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async listPods(namespace: string | undefined, query: PodQuery): Promise<KubePod[]> {
-    const list = await this.call(`list pods${namespace ? ` in ${namespace}` : ''}`, () =>
+    const pods = await this.listedItems<V1Pod>(`list pods${namespace ? ` in ${namespace}` : ''}`, (options) =>
       namespace
-        ? this.core.listNamespacedPod({ namespace, labelSelector: query.labelSelector, fieldSelector: query.fieldSelector })
-        : this.core.listPodForAllNamespaces({ labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }),
+        ? this.core.listNamespacedPod({ namespace, labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }, options)
+        : this.core.listPodForAllNamespaces({ labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }, options),
     );
-    return list.items.map(toPod);
+    return pods.map(toPod);
   }
 
   async readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<KubeWorkload | undefined> {
@@ -245,8 +249,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async listReplicaSets(namespace: string): Promise<KubeWorkload[]> {
-    const list = await this.call(`list replicasets in ${namespace}`, () => this.apps.listNamespacedReplicaSet({ namespace }));
-    return list.items.map((item) => ({ ...meta(item.metadata), kind: 'replicasets' as const, namespace, selector: toSelector(item.spec?.selector) }));
+    const replicaSets = await this.listedItems<V1ReplicaSet>(`list replicasets in ${namespace}`, (options) => this.apps.listNamespacedReplicaSet({ namespace }, options));
+    return replicaSets.map((item) => ({ ...meta(item.metadata), kind: 'replicasets' as const, namespace, selector: toSelector(item.spec?.selector) }));
   }
 
   async readServiceAccount(namespace: string, name: string): Promise<KubeServiceAccount | undefined> {
@@ -255,8 +259,8 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async listServiceAccounts(): Promise<KubeServiceAccount[]> {
-    const list = await this.call('list serviceaccounts', () => this.core.listServiceAccountForAllNamespaces());
-    return list.items.map((account) => ({ ...meta(account.metadata), namespace: account.metadata?.namespace ?? '' }));
+    const accounts = await this.listedItems<V1ServiceAccount>('list serviceaccounts', (options) => this.core.listServiceAccountForAllNamespaces({}, options));
+    return accounts.map((account) => ({ ...meta(account.metadata), namespace: account.metadata?.namespace ?? '' }));
   }
 
   async readNode(name: string): Promise<KubeNode | undefined> {
@@ -265,8 +269,21 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async listNodes(): Promise<KubeNode[]> {
-    const list = await this.call('list nodes', () => this.core.listNode());
-    return list.items.map(toNode);
+    return (await this.listedItems<V1Node>('list nodes', (options) => this.core.listNode({}, options))).map(toNode);
+  }
+
+  /**
+   * A list's items read from the answer's JSON, not modelled by client-node (itemsUnmodelled):
+   * the fields meta, toPod, toNode, toSelector and the service accounts read have the same
+   * names and types in the API's JSON as in the models, and none of them is a date. Not for
+   * NetworkPolicies, whose model renames `from` to `_from`.
+   */
+  private async listedItems<T>(what: string, list: (options: ConfigurationOptions) => Promise<unknown>): Promise<T[]> {
+    return this.call(what, async () => {
+      const sink: { text?: string } = {};
+      await list(itemsUnmodelled(sink));
+      return (JSON.parse(sink.text ?? '{}') as { items?: T[] | null }).items ?? [];
+    });
   }
 
   async replacePodLabels(

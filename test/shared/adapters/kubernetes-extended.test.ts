@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClientNodeKubernetes } from '../../../shared/adapters/kubernetes';
 import type { CustomResource } from '../../../shared/adapters/ports';
-import { KubeApiServer } from '../../support/kube-api-server';
+import { KubeApiServer, ownerReferenceTo } from '../../support/kube-api-server';
 
 const CILIUM: CustomResource = { group: 'cilium.io', version: 'v2', plural: 'ciliumnetworkpolicies', namespaced: true };
 const KYVERNO: CustomResource = { group: 'kyverno.io', version: 'v1', plural: 'clusterpolicies', namespaced: false };
@@ -82,6 +82,65 @@ describe('ClientNodeKubernetes: discovery, custom objects, verbatim manifests an
     expect(events.items.map((event: { metadata: { name: string } }) => event.metadata.name)).toEqual(['p.1']);
     // The wire name `from`, which the typed model would have renamed `_from`.
     expect(policies.items[0].spec.ingress).toEqual([{ from: [{ podSelector: {} }] }]);
+  });
+
+  it('lists every node and service account with what the typed reads of each give, and reports a failed list as the server said', async () => {
+    server.seed(
+      {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'ip-10-0-1-1.ec2.internal', labels: { 'eks.amazonaws.com/nodegroup': 'system' }, annotations: { 'eks-responder/cordoned-by': 'inc-1' } },
+        spec: { unschedulable: true, providerID: 'aws:///us-east-1a/i-0123456789abcdef0', taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] },
+        status: { images: [{ names: ['registry/app:1'], sizeBytes: 1 }], conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-11-25T10:00:00Z' }] },
+      },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'fargate-ip-10-0-2-2.ec2.internal', labels: { 'eks.amazonaws.com/compute-type': 'fargate' } } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'web', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/app' } } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'kube-system' } },
+    );
+
+    const [nodes, accounts] = await Promise.all([kube.listNodes(), kube.listServiceAccounts()]);
+
+    const byName = <T extends { name: string }>(items: T[]) => [...items].sort((a, b) => a.name.localeCompare(b.name));
+    expect(byName(nodes)).toEqual(await Promise.all(byName(nodes).map((node) => kube.readNode(node.name))));
+    expect(byName(nodes).map(({ name, unschedulable, providerID }) => [name, unschedulable, providerID])).toEqual([
+      ['fargate-ip-10-0-2-2.ec2.internal', false, undefined],
+      ['ip-10-0-1-1.ec2.internal', true, 'aws:///us-east-1a/i-0123456789abcdef0'],
+    ]);
+    expect(byName(accounts)).toEqual(await Promise.all(byName(accounts).map((account) => kube.readServiceAccount(account.namespace, account.name))));
+    expect(byName(accounts).map(({ namespace, name, annotations }) => [namespace, name, annotations])).toEqual([
+      ['web', 'app', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/app' }],
+      ['kube-system', 'default', {}],
+    ]);
+
+    server.failNext({ verb: 'list', resource: 'nodes' }, 403);
+    await expect(kube.listNodes()).rejects.toThrow('list nodes: HTTP 403 injected Forbidden (403) for nodes');
+  });
+
+  it('lists a namespace’s pods and ReplicaSets with what the typed reads of each give', async () => {
+    const [replicaSet] = server.seed({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'web-5d8f', namespace: 'web', labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u-1', controller: true }] },
+      spec: { selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }] }, template: { metadata: { labels: { app: 'web' } } } },
+    });
+    server.seed(
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web-5d8f-a', namespace: 'web', labels: { app: 'web' }, ownerReferences: [ownerReferenceTo(replicaSet)] },
+        spec: { nodeName: 'ip-10-0-1-1.ec2.internal', serviceAccountName: 'app', containers: [{ name: 'app', image: 'registry/app:1' }] },
+        status: { phase: 'Running', startTime: '2026-11-25T10:00:00Z' },
+      },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other', namespace: 'web' }, spec: { containers: [{ name: 'app' }] } },
+    );
+
+    const [pods, replicaSets] = await Promise.all([kube.listPods('web', {}), kube.listReplicaSets('web')]);
+
+    expect(pods.map((pod) => pod.name).sort()).toEqual(['other', 'web-5d8f-a']);
+    expect(pods).toEqual(await Promise.all(pods.map((pod) => kube.readPod('web', pod.name))));
+    expect(pods.find((pod) => pod.name === 'web-5d8f-a')).toMatchObject({ nodeName: 'ip-10-0-1-1.ec2.internal', serviceAccountName: 'app', phase: 'Running', containers: [{ name: 'app', image: 'registry/app:1' }] });
+    expect(replicaSets).toEqual([await kube.readWorkload('replicasets', 'web', 'web-5d8f')]);
+    expect(replicaSets[0]).toMatchObject({ ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }], selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }] } });
   });
 
   it('reads current and previous logs with the line and byte limits, and answers undefined for a log that does not exist', async () => {
