@@ -259,7 +259,7 @@ export class KubeApiServer {
     await trip.back();
     record.status = reply.status;
     record.endedAt = Date.now();
-    const payload = reply.text ? String(reply.body) : JSON.stringify(reply.body);
+    const payload = reply.text || reply.json ? String(reply.body) : JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'Content-Type': reply.text ? 'text/plain' : 'application/json', ...reply.headers });
     res.end(payload);
   }
@@ -346,7 +346,7 @@ export class KubeApiServer {
     }
     const name = t.name;
     if (name === undefined) {
-      if (t.verb === 'list') return { status: 200, body: this.store.list(def, t.namespace, query) };
+      if (t.verb === 'list') return { status: 200, body: this.store.list(def, t.namespace, query), json: true };
       if (t.verb === 'create') return { status: 201, body: this.store.create(def, t.namespace, body, dryRun) };
       throw new ApiError(405, 'MethodNotAllowed', `${t.verb} of a collection is not supported by the eks-responder test API server`);
     }

@@ -10,11 +10,12 @@ import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from
 /** A Kubernetes object as stored and served (plain JSON). */
 export type KubeObject = Record<string, any>;
 
-/** An HTTP answer: a JSON value, or text when `text` is set. */
+/** An HTTP answer: a JSON value, text when `text` is set, or JSON already serialized when `json` is. */
 export interface Reply {
   status: number;
   body: unknown;
   text?: boolean;
+  json?: boolean;
   headers?: Record<string, string>;
 }
 
@@ -50,6 +51,7 @@ function preconditionFailed(def: ResourceDefinition, name: string, field: string
 export class ObjectStore {
   private readonly objects = new Map<string, KubeObject>();
   private readonly logs = new Map<string, string>();
+  private readonly itemJson = new WeakMap<KubeObject, string>();
   private revision = 1000;
 
   constructor(private readonly registry: ResourceRegistry) {}
@@ -100,8 +102,25 @@ export class ObjectStore {
     return clone(this.stored(def, namespace, name));
   }
 
-  /** GET of a collection with labelSelector, fieldSelector, limit and continue. */
-  list(def: ResourceDefinition, namespace: string | undefined, query: Record<string, string>): KubeObject {
+  /**
+   * A stored object's JSON as a list item, kept until a write replaces the object (every write
+   * stores a new object, none changes one in place). Serializing each item anew made a large
+   * list (the bench's hundreds of nodes) hold up the server's other answers, which
+   * kube-apiserver serves side by side. kube-apiserver leaves apiVersion and kind off the items
+   * of built-in lists; custom resources keep them.
+   */
+  private listItemJson(o: KubeObject, builtin: boolean): string {
+    let json = this.itemJson.get(o);
+    if (json === undefined) {
+      const { apiVersion: _apiVersion, kind: _kind, ...item } = o;
+      json = JSON.stringify(builtin ? item : o);
+      this.itemJson.set(o, json);
+    }
+    return json;
+  }
+
+  /** GET of a collection with labelSelector, fieldSelector, limit and continue: the answer's JSON text. */
+  list(def: ResourceDefinition, namespace: string | undefined, query: Record<string, string>): string {
     if (query.watch === 'true' || query.watch === '1') {
       throw new ApiError(405, 'MethodNotAllowed', 'watch is not supported by the eks-responder test API server');
     }
@@ -122,16 +141,10 @@ export class ObjectStore {
       metadata.continue = Buffer.from(String(end)).toString('base64url');
       metadata.remainingItemCount = matching.length - end;
     }
-    // kube-apiserver leaves apiVersion and kind off the items of built-in lists; custom resources keep them.
-    // Shallow copies: every write stores a new object and none changes one in place, so the
-    // items stay as listed until serialized. A deep copy of each made a large list (the bench's
-    // hundreds of nodes) hold up the server's other answers, which kube-apiserver serves side by side.
-    const items = matching.slice(offset, end).map((o) => {
-      if (!isBuiltin(def)) return o;
-      const { apiVersion: _apiVersion, kind: _kind, ...item } = o;
-      return item;
-    });
-    return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items };
+    const builtin = isBuiltin(def);
+    const items = matching.slice(offset, end).map((o) => this.listItemJson(o, builtin));
+    const head = JSON.stringify({ kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata });
+    return `${head.slice(0, -1)},"items":[${items.join(',')}]}`;
   }
 
   /** POST to a collection. */
