@@ -13,7 +13,7 @@ const IMAGES_PER_NODE = 30;
  * its capacity, conditions, addresses, system info and the images it holds. What a cluster's
  * node list carries for each node, managed fields aside.
  */
-export function clusterNode(index: number): Record<string, unknown> {
+function clusterNode(index: number): Record<string, unknown> {
   const name = `ip-10-4-${Math.floor(index / 250)}-${(index % 250) + 1}.ec2.internal`;
   const instanceId = `i-0c1a5${String(index).padStart(12, '0')}`;
   const zone = `us-east-1${'abc'[index % 3]}`;
