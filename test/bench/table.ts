@@ -25,6 +25,18 @@ const coldTotal = (total: ColdTotal | undefined): string => (total ? `${total.in
 const spread = ({ criticalPathRange: range }: Measured): string => (range ? `${rt(range[0])} - ${rt(range[1])}` : 'n/a');
 const short = (module: string): string => module.replace('@aws-sdk/client-', '').replace('@aws-sdk/', '').replace('@kubernetes/', '');
 
+/** Every measurement of a quarantine that was made, named as the timelines name it. */
+function measuredRuns({ cold, warm, tables, warmAfterDeployment, warmLargeCluster }: QuarantineFigures): Array<[string, Measured]> {
+  const runs: Array<[string, Measured | undefined]> = [
+    ['cold', cold],
+    ['warm', warm],
+    ['warm, tables', tables],
+    ['warm after a Deployment-level quarantine too', warmAfterDeployment],
+    ['warm, in the large cluster', warmLargeCluster],
+  ];
+  return runs.filter((run): run is [string, Measured] => run[1] !== undefined);
+}
+
 function quarantineTable(results: QuarantineFigures[]): string {
   const rows = [['', 'cold', 'warm', 'warm, tables', 'target']];
   for (const { name, cold, warm, tables, warmAfterDeployment, warmLargeCluster } of results) {
@@ -67,13 +79,7 @@ function quarantineTable(results: QuarantineFigures[]): string {
       ['  cold start to report: module init + first invocation (ms)', coldTotal(cold.coldStart), '', '', ''],
     );
   }
-  const all = ({ cold, warm, tables, warmAfterDeployment, warmLargeCluster }: QuarantineFigures) => [
-    cold,
-    warm,
-    tables,
-    ...(warmAfterDeployment ? [warmAfterDeployment] : []),
-    ...(warmLargeCluster ? [warmLargeCluster] : []),
-  ];
+  const all = (result: QuarantineFigures) => measuredRuns(result).map(([, measured]) => measured);
   const problems = results.flatMap((result) => all(result).flatMap(({ figures }) => figures.problems.map((problem) => `  ! ${result.name}: ${problem}`)));
   const repeats = results.flatMap((result) => [...new Set(all(result).flatMap(({ figures }) => figures.repeatedReads))].map((read) => `    ${result.name}: ${read}`));
   return [columns(rows), ...(repeats.length ? ['  repeated reads:', ...repeats] : []), ...problems].join('\n');
@@ -81,16 +87,9 @@ function quarantineTable(results: QuarantineFigures[]): string {
 
 function timelines(results: QuarantineFigures[]): string {
   const lines: string[] = [];
-  for (const { name, cold, warm, tables, warmAfterDeployment, warmLargeCluster } of results) {
-    const runs: Array<[string, Measured | undefined]> = [
-      ['cold', cold],
-      ['warm', warm],
-      ['warm, tables', tables],
-      ['warm after a Deployment-level quarantine too', warmAfterDeployment],
-      ['warm, in the large cluster', warmLargeCluster],
-    ];
-    for (const [when, { figures }] of runs.filter((run): run is [string, Measured] => run[1] !== undefined)) {
-      lines.push(`  ${name}, ${when}: request (start..end RT)`);
+  for (const result of results) {
+    for (const [when, { figures }] of measuredRuns(result)) {
+      lines.push(`  ${result.name}, ${when}: request (start..end RT)`);
       for (const entry of figures.timeline) lines.push(`    ${entry.startRt.toFixed(1).padStart(5)} ..${entry.endRt.toFixed(1).padStart(5)}  ${entry.request}${entry.ok ? '' : ' (failed)'}`);
     }
   }
